@@ -1,0 +1,30 @@
+"""Source contracts: the declarative description of each departmental export.
+
+Everything a reader needs to know about a source (columns, aliases, vocabularies, keys,
+thresholds, cadence) lives in the YAML files beside this module, validated by
+:mod:`ingestion.contracts.schema`. Adding an alias or a source is a data change only.
+"""
+
+from ingestion.contracts.loader import (
+    all_contracts,
+    common_rules,
+    counties,
+    get_contract,
+    indicators,
+    messages,
+    source_names,
+)
+from ingestion.contracts.schema import ColumnSpec, ColumnType, Contract
+
+__all__ = [
+    "ColumnSpec",
+    "ColumnType",
+    "Contract",
+    "all_contracts",
+    "common_rules",
+    "counties",
+    "get_contract",
+    "indicators",
+    "messages",
+    "source_names",
+]

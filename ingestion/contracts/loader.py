@@ -1,0 +1,77 @@
+"""Reads and caches the contract files; the only module that knows where they are."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ingestion.contracts.schema import CommonRules, Contract, County, Indicator
+
+CONTRACTS_DIR = Path(__file__).parent
+#: Reference data shared with dbt (seeds are the single place counties and indicators live).
+SEEDS_DIR = CONTRACTS_DIR.parent.parent / "dbt_project" / "seeds"
+SOURCES_DIR = CONTRACTS_DIR / "sources"
+
+
+def _read_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@cache
+def common_rules() -> CommonRules:
+    return CommonRules.model_validate(_read_yaml(CONTRACTS_DIR / "common.yaml"))
+
+
+@cache
+def source_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in SOURCES_DIR.glob("*.yaml")))
+
+
+@cache
+def get_contract(name: str) -> Contract:
+    path = SOURCES_DIR / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(source_names())
+        raise KeyError(f"unknown source {name!r}; known sources: {known}")
+    return Contract.model_validate(_read_yaml(path))
+
+
+def all_contracts() -> list[Contract]:
+    return [get_contract(n) for n in source_names()]
+
+
+def _read_seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def messages() -> dict[str, dict[str, str]]:
+    """Rule code -> {zh, en} sentence templates, shared by quarantine, rejections and alerts."""
+    return _read_yaml(CONTRACTS_DIR / "messages.yaml")
+
+
+@cache
+def counties() -> tuple[County, ...]:
+    return tuple(
+        County(
+            county_code=r["county_code"],
+            name_zh=r["name_zh"],
+            name_en=r["name_en"],
+            variants=tuple(v for v in r["variants"].split("|") if v),
+        )
+        for r in _read_seed("counties.csv")
+    )
+
+
+@cache
+def indicators() -> dict[str, Indicator]:
+    rows = _read_seed("plan_indicators.csv")
+    return {
+        r["indicator_code"]: Indicator.model_validate({**r, "unit": r.get("unit") or None})
+        for r in rows
+    }

@@ -1,0 +1,102 @@
+"""Warehouse tables derived from the source contracts.
+
+`raw.<source>` holds every loaded version of every row (append-only history); the latest
+version of a natural key is the one with the highest `_load_id`. The lineage columns below
+let every mart row be traced back to a file and a row in it.
+"""
+
+from __future__ import annotations
+
+from duckdb import DuckDBPyConnection
+
+from ingestion.contracts import Contract, all_contracts
+
+#: Lineage columns appended to every raw table, in this order.
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_row_number", "INTEGER"),
+    ("_load_id", "BIGINT"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+
+FILE_MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load_id", "BIGINT PRIMARY KEY"),
+    ("file_sha256", "VARCHAR NOT NULL"),
+    ("file_name", "VARCHAR NOT NULL"),
+    ("file_path", "VARCHAR"),
+    ("file_size_bytes", "BIGINT"),
+    ("source", "VARCHAR"),
+    ("status", "VARCHAR NOT NULL"),  # loaded | duplicate | rejected
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_quarantined", "BIGINT"),
+    ("error", "VARCHAR"),
+    ("error_en", "VARCHAR"),
+    ("encoding", "VARCHAR"),
+    ("file_format", "VARCHAR"),
+    ("received_at", "TIMESTAMP NOT NULL"),
+    ("finished_at", "TIMESTAMP"),
+)
+
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load_id", "BIGINT NOT NULL"),
+    ("file_sha256", "VARCHAR NOT NULL"),
+    ("file_name", "VARCHAR"),
+    ("source", "VARCHAR NOT NULL"),
+    ("row_number", "INTEGER NOT NULL"),
+    ("column_name", "VARCHAR"),
+    ("rule", "VARCHAR NOT NULL"),
+    ("value", "VARCHAR"),
+    ("reason_zh", "VARCHAR NOT NULL"),
+    ("reason_en", "VARCHAR NOT NULL"),
+    ("problems", "JSON"),  # every rule the row broke, first one repeated above
+    ("original_row", "JSON NOT NULL"),
+    ("quarantined_at", "TIMESTAMP NOT NULL"),
+)
+
+
+def raw_table_columns(contract: Contract) -> list[tuple[str, str]]:
+    cols = [(c.name, c.sql_type) for c in contract.columns]
+    return cols + list(LINEAGE_COLUMNS)
+
+
+def child_table_columns(contract: Contract) -> dict[str, list[tuple[str, str]]]:
+    return {
+        t.name: [(c.name, c.sql_type) for c in t.columns] + list(LINEAGE_COLUMNS)
+        for t in contract.child_tables
+    }
+
+
+def _create_or_extend(con: DuckDBPyConnection, table: str, cols: list[tuple[str, str]]) -> None:
+    """Create the table, or add the columns a newer contract brought (never drops)."""
+    schema, name = table.split(".")
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    if not existing:
+        body = ", ".join(f'"{c}" {t}' for c, t in cols)
+        con.execute(f"create table {schema}.\"{name}\" ({body})")
+        return
+    for c, t in cols:
+        if c not in existing:
+            plain_type = t.split()[0]
+            con.execute(f'alter table {schema}."{name}" add column "{c}" {plain_type}')
+
+
+def ensure_schema(con: DuckDBPyConnection) -> None:
+    """Create the raw and audit schemas and tables; safe to call on every connection."""
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists audit")
+    con.execute("create sequence if not exists audit.load_id_seq start 1")
+    for contract in all_contracts():
+        _create_or_extend(con, f"raw.{contract.name}", raw_table_columns(contract))
+        for child, cols in child_table_columns(contract).items():
+            _create_or_extend(con, f"raw.{child}", cols)
+    _create_or_extend(con, "audit.file_manifest", list(FILE_MANIFEST_COLUMNS))
+    _create_or_extend(con, "audit.quarantine", list(QUARANTINE_COLUMNS))
