@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema from the contracts, file loads, manifest and quarantine."""

@@ -31,8 +31,10 @@ FILE_MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_read", "BIGINT"),
     ("rows_loaded", "BIGINT"),
     ("rows_quarantined", "BIGINT"),
+    ("rows_skipped", "BIGINT"),  # blank rows and repeated header rows: not data
     ("error", "VARCHAR"),
     ("error_en", "VARCHAR"),
+    ("reject_rule", "VARCHAR"),
     ("encoding", "VARCHAR"),
     ("file_format", "VARCHAR"),
     ("received_at", "TIMESTAMP NOT NULL"),
@@ -81,7 +83,7 @@ def _create_or_extend(con: DuckDBPyConnection, table: str, cols: list[tuple[str,
     }
     if not existing:
         body = ", ".join(f'"{c}" {t}' for c, t in cols)
-        con.execute(f"create table {schema}.\"{name}\" ({body})")
+        con.execute(f'create table {schema}."{name}" ({body})')
         return
     for c, t in cols:
         if c not in existing:

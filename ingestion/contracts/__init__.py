@@ -14,9 +14,10 @@ from ingestion.contracts.loader import (
     messages,
     source_names,
 )
-from ingestion.contracts.schema import ColumnSpec, ColumnType, Contract
+from ingestion.contracts.schema import ChildTable, ColumnSpec, ColumnType, Contract
 
 __all__ = [
+    "ChildTable",
     "ColumnSpec",
     "ColumnType",
     "Contract",

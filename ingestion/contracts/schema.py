@@ -179,6 +179,7 @@ class CommonRules(_Strict):
     excel_epoch: str
     excel_serial_range: tuple[int, int]
     city_code: str
+    max_cell_chars: int
 
 
 class County(_Strict):

@@ -1,0 +1,420 @@
+"""The generic engine: one contract + one header match turn raw text batches into typed rows.
+
+Every cell is parsed by the parser of its column's type; parsers run once per distinct
+value of a column (columns repeat dates, counties and verdicts endlessly), so the cost is
+per distinct value, not per row. A row with any problem is quarantined whole, with every
+problem it has; the first in column order is the one reported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.contracts import ColumnSpec, ColumnType, Contract, common_rules
+from ingestion.errors import FileRejected
+from ingestion.header import HeaderMatch
+from ingestion.hooks import CHILD_TABLES, ROW_CHECKS, WHEN_ABSENT
+from ingestion.normalize.dates import earliest_plausible, parse_date
+from ingestion.normalize.numbers import parse_integer, parse_number
+from ingestion.normalize.periods import parse_period
+from ingestion.normalize.places import resolve_county
+from ingestion.normalize.text import clean_text, nfkc, normalize_header, squeeze
+from ingestion.normalize.verdicts import failed_items_in_verdict, parse_verdict
+from ingestion.normalize.vocabularies import allowed_words, parse_enum, parse_indicator_code
+from ingestion.problems import Problem, encode
+from ingestion.readers.base import RawBatch
+
+ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    ColumnType.STRING: pa.string(),
+    ColumnType.DATE: pa.date32(),
+    ColumnType.NUMBER: pa.float64(),
+    ColumnType.INTEGER: pa.int32(),
+    ColumnType.BOOLEAN: pa.bool_(),
+    ColumnType.VERDICT: pa.string(),
+    ColumnType.ENUM: pa.string(),
+    ColumnType.COUNTY: pa.string(),
+    ColumnType.PERIOD: pa.string(),
+    ColumnType.INDICATOR_CODE: pa.string(),
+}
+
+#: A parsed cell: (value, encoded problem or None, below-detection flag for numbers).
+Parsed = tuple[Any, str | None, bool | None]
+
+
+@dataclass
+class QuarantinedRow:
+    row_number: int
+    problems: list[Problem]
+    original: dict[str, str]
+
+
+@dataclass
+class NormalizedBatch:
+    good: pa.Table
+    quarantined: list[QuarantinedRow]
+    children: dict[str, pa.Table]
+    rows_read: int
+    rows_skipped: int
+
+
+@dataclass
+class _Source:
+    """How one canonical column is obtained in this file."""
+
+    column: ColumnSpec
+    position: int | None = None  # read from this cell
+    constant: Any = None  # or fixed for the whole file (file name rule, default)
+    hook: str | None = None  # or filled by a when_absent hook
+
+
+@dataclass
+class FilePlan:
+    """The per-file decisions: which cell feeds which column, what the file name says."""
+
+    contract: Contract
+    match: HeaderMatch
+    file_name: str
+    load_date: date
+    sources: dict[str, _Source] = field(default_factory=dict)
+    _memo: dict[str, dict[str, Parsed]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, contract: Contract, match: HeaderMatch, file_name: str, load_date: date
+    ) -> FilePlan:
+        plan = cls(contract, match, file_name, load_date)
+        missing: list[str] = []
+        for col in contract.columns:
+            source = _Source(col, position=match.positions.get(col.name))
+            if source.position is None:
+                if col.name in contract.file_name_rules:
+                    source.constant = _from_file_name(contract, col.name, file_name)
+                elif col.when_absent:
+                    source.hook = col.when_absent
+                elif col.default is not None:
+                    source.constant = col.default
+                elif col.required and not any(f in match.positions for f in col.fallback):
+                    missing.append(match.header_text(col.name) if col.aliases else col.name)
+            plan.sources[col.name] = source
+        if missing:
+            labels = ", ".join(f"{m}（{_first_alias(contract, m)}）" for m in missing)
+            raise FileRejected("missing_required_columns", labels)
+        return plan
+
+    # -- parsing -------------------------------------------------------------------------
+
+    def parse_cell(self, col: ColumnSpec, text: str) -> Parsed:
+        memo = self._memo.setdefault(col.name, {})
+        if text not in memo:
+            memo[text] = _parse(col, text, self.load_date)
+        return memo[text]
+
+    def parse_column(self, col: ColumnSpec, raw: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """Typed values, encoded problems and below-detection flags for one raw column."""
+        if col.type is ColumnType.STRING:
+            return _clean_strings(raw)
+        uniques = pc.unique(raw)
+        indices = pc.index_in(raw, value_set=uniques)
+        parsed = [self.parse_cell(col, u) for u in uniques.to_pylist()]
+        values = pa.array([p[0] for p in parsed], ARROW_TYPES[col.type]).take(indices)
+        problems = pa.array([p[1] for p in parsed], pa.string()).take(indices)
+        below = pa.array([p[2] for p in parsed], pa.bool_()).take(indices)
+        return values, problems, below
+
+
+def _first_alias(contract: Contract, name: str) -> str:
+    try:
+        return contract.column(name).aliases[0]
+    except (KeyError, IndexError):
+        return name
+
+
+def _from_file_name(contract: Contract, column: str, file_name: str) -> str:
+    name = nfkc(file_name)
+    for rule in contract.file_name_rules[column]:
+        if rule.contains in name:
+            return rule.value
+    header = _first_alias(contract, column)
+    raise FileRejected("undecidable_from_name", header)
+
+
+def _clean_strings(raw: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Vectorised clean_text: NFKC, trim, placeholders and empties to null, overlong flagged."""
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(raw, form="NFKC"))
+    squeezed = pc.replace_substring_regex(text, pattern=r"\s+", replacement="")
+    placeholders = pa.array(sorted({squeeze(p) for p in common_rules().placeholders}))
+    blank = pc.fill_null(pc.is_in(squeezed, value_set=placeholders), True)
+    values = pc.if_else(blank, pa.scalar(None, pa.string()), text)
+    limit = common_rules().max_cell_chars
+    lengths = pc.utf8_length(raw)
+    too_long = pc.fill_null(pc.greater(lengths, limit), False)
+    problems = pc.if_else(
+        too_long,
+        pc.binary_join_element_wise("value_too_long\x1f", pc.cast(lengths, pa.string()), ""),
+        pa.scalar(None, pa.string()),
+    )
+    values = pc.if_else(too_long, pa.scalar(None, pa.string()), values)
+    return values, problems, pa.nulls(len(raw), pa.bool_())
+
+
+def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:
+    """One cell of a typed column. Blank → (None, None, None); the caller decides if required."""
+    text = clean_text(raw)
+    if text is None:
+        if col.type is ColumnType.COUNTY and col.blank_means_city:
+            return common_rules().city_code, None, None
+        return None, None, None
+    match col.type:
+        case ColumnType.DATE:
+            parsed = parse_date(text)
+            if parsed is None:
+                return None, encode("invalid_date"), None
+            if parsed < earliest_plausible() or (col.not_after_load and parsed > load_date):
+                return None, encode("date_out_of_range"), None
+            return parsed, None, None
+        case ColumnType.NUMBER:
+            number = parse_number(text)
+            if not number.ok:
+                return None, encode("invalid_number"), None
+            return number.value, None, number.below_detection
+        case ColumnType.INTEGER:
+            integer = parse_integer(text)
+            return (
+                (integer, None, None)
+                if integer is not None
+                else (None, encode("invalid_integer"), None)
+            )
+        case ColumnType.VERDICT:
+            verdict = parse_verdict(text)
+            return (verdict, None, None) if verdict else (None, encode("invalid_verdict"), None)
+        case ColumnType.ENUM:
+            value = parse_enum(col, text)
+            if value is None:
+                return None, encode("unknown_value", allowed_words(col)), None
+            return value, None, None
+        case ColumnType.COUNTY:
+            code = resolve_county(text, allow_city=col.allow_city)
+            return (code, None, None) if code else (None, encode("unknown_county"), None)
+        case ColumnType.PERIOD:
+            period = parse_period(text)
+            return (period, None, None) if period else (None, encode("invalid_period"), None)
+        case ColumnType.INDICATOR_CODE:
+            code = parse_indicator_code(text)
+            return (code, None, None) if code else (None, encode("unknown_indicator"), None)
+        case ColumnType.BOOLEAN:
+            return squeeze(text).lower() in {"true", "1", "是", "y", "yes"}, None, None
+    return text, None, None
+
+
+# -- the batch pipeline ----------------------------------------------------------------------
+
+
+def _raw_column(batch: RawBatch, position: int | None) -> pa.Array | None:
+    if position is None or position >= batch.table.num_columns:
+        return None
+    return batch.table.column(position).combine_chunks()
+
+
+def _skippable_rows(plan: FilePlan, batch: RawBatch) -> pa.Array:
+    """Blank rows and repeats of the header row: not data, counted as skipped."""
+    table = batch.table
+    if table.num_rows == 0:
+        return pa.array([], pa.bool_())
+    blank = None
+    for column in table.columns:
+        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    repeat = None
+    for pos in list(plan.match.positions.values())[:4]:
+        same = pc.equal(
+            pc.replace_substring_regex(
+                pc.utf8_normalize(table.column(pos), form="NFKC"), pattern=r"\s+", replacement=""
+            ),
+            normalize_header(plan.match.header_cells[pos]),
+        )
+        repeat = same if repeat is None else pc.and_(repeat, same)
+    skip = pc.or_(blank, repeat) if repeat is not None else blank
+    return pc.fill_null(skip.combine_chunks() if isinstance(skip, pa.ChunkedArray) else skip, False)
+
+
+def normalize_batch(plan: FilePlan, batch: RawBatch) -> NormalizedBatch:
+    contract = plan.contract
+    skip = _skippable_rows(plan, batch)
+    rows_skipped = pc.sum(skip).as_py() or 0 if len(skip) else 0
+    raw = batch.table.filter(pc.invert(skip)) if rows_skipped else batch.table
+    raw_batch = RawBatch(
+        raw,
+        batch.row_numbers.filter(pc.invert(skip)) if rows_skipped else batch.row_numbers,
+        batch.malformed,
+    )
+    n = raw.num_rows
+    null = pa.scalar(None, pa.string())
+
+    values: dict[str, pa.Array] = {}
+    problems: list[tuple[str, pa.Array, pa.Array | None]] = []  # (column, problems, raw text)
+    raw_text: dict[str, pa.Array] = {}
+
+    for col in contract.columns:
+        source = plan.sources[col.name]
+        if col.derived or source.hook:
+            continue
+        if col.derive_from:
+            base = _raw_column(raw_batch, plan.sources[col.derive_from].position)
+            if base is None:
+                values[col.name] = pa.nulls(n, ARROW_TYPES[col.type])
+            else:
+                parsed, _, _ = plan.parse_column(col, base)
+                values[col.name] = parsed  # a batch cell that is no date is simply not a date
+            continue
+        cells = _raw_column(raw_batch, source.position)
+        if cells is None:
+            values[col.name] = pa.array([source.constant] * n, ARROW_TYPES[col.type])
+            cell_problems = pa.nulls(n, pa.string())
+        else:
+            raw_text[col.name] = cells
+            values[col.name], cell_problems, below = plan.parse_column(col, cells)
+            if col.below_detection_column:
+                values[col.below_detection_column] = below
+        for fallback in col.fallback:
+            fb_cells = _raw_column(raw_batch, plan.sources[fallback].position)
+            if fb_cells is None:
+                continue
+            blank = pc.is_null(values[col.name])
+            use = pc.and_(blank, pc.is_null(cell_problems))
+            fb_values, fb_problems, _ = plan.parse_column(col, fb_cells)
+            values[col.name] = pc.if_else(use, fb_values, values[col.name])
+            cell_problems = pc.if_else(use, fb_problems, cell_problems)
+            raw_text[col.name] = pc.if_else(use, fb_cells, raw_text.get(col.name, fb_cells))
+        problems.append((col.name, cell_problems, raw_text.get(col.name)))
+
+    for col in contract.columns:
+        hook = plan.sources[col.name].hook
+        if hook:
+            table_so_far = pa.table({k: v for k, v in values.items()})
+            values.update(WHEN_ABSENT[hook](contract, table_so_far))
+
+    _fill_failed_items_from_verdict(contract, values, raw_text)
+
+    for col in contract.columns:
+        if col.name not in values:
+            values[col.name] = pa.nulls(n, ARROW_TYPES[col.type])
+        values[col.name] = values[col.name].cast(ARROW_TYPES[col.type])
+
+    # Required values, after fallbacks, defaults and hooks.
+    missing_problem = encode("required_missing")
+    for i, (name, col_problems, texts) in enumerate(problems):
+        if contract.column(name).required:
+            missing = pc.and_(pc.is_null(values[name]), pc.is_null(col_problems))
+            problems[i] = (name, pc.if_else(missing, missing_problem, col_problems), texts)
+    for col in contract.columns:
+        if col.required and plan.sources[col.name].hook:
+            missing = pc.is_null(values[col.name])
+            problems.append((col.name, pc.if_else(missing, missing_problem, null), None))
+
+    typed = pa.table({c.name: values[c.name] for c in contract.columns})
+    typed = typed.append_column("_row_number", raw_batch.row_numbers)
+    for check in contract.row_checks:
+        for name, check_problems in ROW_CHECKS[check](contract, typed):
+            problems.append((name, check_problems, raw_text.get(name)))
+
+    bad = pa.array([False] * n, pa.bool_())
+    for _, col_problems, _ in problems:
+        bad = pc.or_(bad, pc.is_valid(col_problems))
+    good = typed.filter(pc.invert(bad))
+
+    quarantined = _quarantine_records(plan, raw_batch, bad, problems)
+    quarantined += [
+        QuarantinedRow(
+            number, [Problem(None, "malformed_row", text[:200], detail)], {"_row_text": text}
+        )
+        for number, text, detail in batch.malformed
+    ]
+    children = {
+        child.name: CHILD_TABLES[child.hook](contract, child, good)
+        for child in contract.child_tables
+    }
+    return NormalizedBatch(
+        good=good,
+        quarantined=quarantined,
+        children=children,
+        rows_read=n + len(batch.malformed),
+        rows_skipped=rows_skipped,
+    )
+
+
+def _fill_failed_items_from_verdict(
+    contract: Contract, values: dict[str, pa.Array], raw_text: dict[str, pa.Array]
+) -> None:
+    """A verdict cell like `不合格：吡虫啉‖7.47mg/kg‖≤0.2mg/kg` carries its failed items."""
+    for child in contract.child_tables:
+        if child.from_column not in values or "verdict" not in raw_text:
+            continue
+        target = values[child.from_column]
+        verdict_text = raw_text["verdict"]
+        needs = pc.and_(pc.is_null(target), pc.equal(values["verdict"], "fail"))
+        if not pc.any(pc.fill_null(needs, False)).as_py():
+            continue
+        carried = pa.array(
+            [failed_items_in_verdict(v) if v else None for v in verdict_text.to_pylist()],
+            pa.string(),
+        )
+        values[child.from_column] = pc.if_else(pc.fill_null(needs, False), carried, target)
+
+
+def _quarantine_records(
+    plan: FilePlan,
+    raw_batch: RawBatch,
+    bad: pa.Array,
+    problems: list[tuple[str, pa.Array, pa.Array | None]],
+) -> list[QuarantinedRow]:
+    indices = pc.indices_nonzero(bad).to_pylist()
+    if not indices:
+        return []
+    take = pa.array(indices, pa.int64())
+    header = _unique_headers(plan.match.header_cells, raw_batch.table.num_columns)
+    originals = raw_batch.table.take(take).to_pylist()
+    numbers = raw_batch.row_numbers.take(take).to_pylist()
+    per_column = [
+        (
+            name,
+            col_problems.take(take).to_pylist(),
+            texts.take(take).to_pylist() if texts is not None else [None] * len(indices),
+        )
+        for name, col_problems, texts in problems
+    ]
+    records = []
+    for k, (number, original) in enumerate(zip(numbers, originals, strict=True)):
+        row_problems = [
+            Problem.decode(name, encoded[k], texts[k])
+            for name, encoded, texts in per_column
+            if encoded[k] is not None
+        ]
+        records.append(
+            QuarantinedRow(
+                row_number=number,
+                problems=row_problems,
+                original={header[i]: v for i, v in enumerate(original.values()) if v},
+            )
+        )
+    return records
+
+
+def _unique_headers(cells: list[str], width: int) -> list[str]:
+    names: list[str] = []
+    for i in range(width):
+        base = " ".join(cells[i].split()) if i < len(cells) and cells[i].strip() else f"列{i + 1}"
+        name, k = base, 2
+        while name in names:
+            name, k = f"{base}_{k}", k + 1
+        names.append(name)
+    return names
+
+
+def original_row_json(row: QuarantinedRow) -> str:
+    return json.dumps(row.original, ensure_ascii=False)

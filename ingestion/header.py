@@ -1,0 +1,100 @@
+"""Finding the header row and mapping its cells to a contract's canonical columns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from ingestion.contracts import Contract, all_contracts, get_contract
+from ingestion.errors import FileRejected
+from ingestion.normalize.text import normalize_header
+
+#: A trailing unit in brackets: 实际面积（平方米） → 实际面积, 总建筑面积(㎡) → 总建筑面积.
+_TRAILING_UNIT = re.compile(r"\([^()]*\)$")
+#: Fewer matched headers than this is not a header row.
+MIN_MATCHES = 2
+
+
+@cache
+def _alias_table(contract_name: str) -> dict[str, str]:
+    contract = get_contract(contract_name)
+    table: dict[str, str] = {}
+    for column in contract.columns:
+        for alias in column.aliases:
+            table.setdefault(normalize_header(alias), column.name)
+    return table
+
+
+def canonical_for(contract: Contract, header: str) -> str | None:
+    table = _alias_table(contract.name)
+    key = normalize_header(header)
+    if not key:
+        return None
+    return table.get(key) or table.get(_TRAILING_UNIT.sub("", key))
+
+
+@dataclass
+class HeaderMatch:
+    contract: Contract
+    row_index: int
+    header_cells: list[str]
+    #: canonical column -> position in the row
+    positions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        return len(self.header_cells)
+
+    def header_text(self, column: str) -> str:
+        """The header as the file wrote it, for messages; the canonical name when absent."""
+        pos = self.positions.get(column)
+        return self.header_cells[pos].strip() if pos is not None else column
+
+
+def match_row(contract: Contract, cells: list[str], row_index: int) -> HeaderMatch:
+    match = HeaderMatch(contract=contract, row_index=row_index, header_cells=cells)
+    for pos, cell in enumerate(cells):
+        canonical = canonical_for(contract, cell)
+        if canonical and canonical not in match.positions:
+            match.positions[canonical] = pos
+    return match
+
+
+def _score(match: HeaderMatch) -> tuple[int, int]:
+    required = sum(1 for c in match.contract.required_columns if c.name in match.positions)
+    return len(match.positions), required
+
+
+def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMatch:
+    """The best (row, contract) pair in the preview, scored by matched then required columns.
+
+    With `source` given only that contract is tried, but a file that plainly belongs to
+    another source is reported as such rather than as "no header".
+    """
+    candidates = [get_contract(source)] if source else all_contracts()
+    best: HeaderMatch | None = None
+    for row_index, cells in enumerate(preview):
+        for contract in candidates:
+            match = match_row(contract, cells, row_index)
+            if best is None or _score(match) > _score(best):
+                best = match
+    if best is not None and len(best.positions) >= MIN_MATCHES:
+        return best
+    if source:
+        other = find_header(preview) if _any_header(preview) else None
+        if other is not None:
+            raise FileRejected("wrong_source", source)
+    if any(any(c.strip() for c in row) for row in preview):
+        raise FileRejected(
+            "unknown_source", f"no known column names in the first {len(preview)} rows"
+        )
+    raise FileRejected("empty")
+
+
+def _any_header(preview: list[list[str]]) -> bool:
+    return any(
+        len(match_row(c, cells, i).positions) >= MIN_MATCHES
+        for i, cells in enumerate(preview)
+        for c in all_contracts()
+    )

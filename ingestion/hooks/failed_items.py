@@ -1,0 +1,84 @@
+"""Market sampling: failed test items packed in one cell, and their consistency with the verdict."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.contracts import ChildTable, Contract
+from ingestion.problems import encode
+
+
+@cache
+def _splitters(
+    contract_name: str, item_seps: tuple[str, ...], field_seps: tuple[str, ...]
+) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    by_length = sorted(field_seps, key=len, reverse=True)  # "||" before "|"
+    items = re.compile("|".join(re.escape(s) for s in item_seps) + r"|\r?\n")
+    fields = re.compile("|".join(re.escape(s) for s in by_length))
+    return items, fields
+
+
+def parse_items(contract: Contract, text: str) -> list[tuple[str, str | None, str | None]]:
+    """Items of one cell: `吡虫啉║7.47mg/kg║≤0.2mg/kg；镉║0.3║0.2` gives two (item, measured, limit)."""
+    fmt = contract.failed_items
+    assert fmt is not None, f"{contract.name} has no failed_items format"
+    items_re, fields_re = _splitters(contract.name, fmt.item_separators, fmt.field_separators)
+    parsed = []
+    for chunk in items_re.split(text):
+        parts = [p.strip() for p in fields_re.split(chunk)]
+        if not parts or not parts[0]:
+            continue
+        parts += [""] * (3 - len(parts))
+        parsed.append((parts[0], parts[1] or None, "".join(parts[2:]) or None))
+    return parsed
+
+
+def split_failed_items(contract: Contract, child: ChildTable, table: pa.Table) -> pa.Table:
+    ids, seqs, items, measured, limits, numbers = [], [], [], [], [], []
+    has_text = pc.is_valid(table[child.from_column])
+    subset = table.filter(has_text)
+    for sample_id, text, number in zip(
+        subset["sample_id"].to_pylist(),
+        subset[child.from_column].to_pylist(),
+        subset["_row_number"].to_pylist(),
+        strict=True,
+    ):
+        for seq, (item, value, limit) in enumerate(parse_items(contract, text), start=1):
+            ids.append(sample_id)
+            seqs.append(seq)
+            items.append(item)
+            measured.append(value)
+            limits.append(limit)
+            numbers.append(number)
+    return pa.table(
+        {
+            "sample_id": pa.array(ids, pa.string()),
+            "item_seq": pa.array(seqs, pa.int32()),
+            "item": pa.array(items, pa.string()),
+            "measured_text": pa.array(measured, pa.string()),
+            "limit_text": pa.array(limits, pa.string()),
+            "_row_number": pa.array(numbers, pa.int32()),
+        }
+    )
+
+
+def verdict_matches_failed_items(contract: Contract, table: pa.Table) -> list[tuple[str, pa.Array]]:
+    """A fail needs failed items and a pass must have none (the contract's consistency rule)."""
+    has_items = pc.is_valid(table["failed_items_text"])
+    verdict = table["verdict"]
+    fail_without = pc.and_kleene(pc.equal(verdict, "fail"), pc.invert(has_items))
+    pass_with = pc.and_kleene(pc.equal(verdict, "pass"), has_items)
+    problems = pc.if_else(
+        fail_without,
+        encode("verdict_inconsistent", "fail_without_items"),
+        pc.if_else(
+            pass_with,
+            encode("verdict_inconsistent", "pass_with_items"),
+            pa.scalar(None, pa.string()),
+        ),
+    )
+    return [("verdict", pc.fill_null(problems, pa.scalar(None, pa.string())))]

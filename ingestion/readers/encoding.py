@@ -1,0 +1,63 @@
+"""Text encoding of a CSV export: detected, never asked for."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from ingestion.errors import FileRejected
+
+SAMPLE_BYTES = 1 << 20
+_CHUNK = 1 << 22
+#: Chinese Excel saves "CSV" in GBK; GB18030 is its superset, so decode every GB variant with it.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+
+
+def _utf8_prefix_ok(sample: bytes) -> bool:
+    """True when the sample is UTF-8, allowing a character cut at the sample's end."""
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data"
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if _utf8_prefix_ok(sample):
+        return "utf-8"
+    best = from_bytes(sample).best()
+    if best is None:
+        raise FileRejected("encoding", "not UTF-8 and no other encoding fits")
+    name = best.encoding.lower().replace("_", "")
+    return "gb18030" if name in _GB_FAMILY else best.encoding
+
+
+def to_utf8(path: Path, encoding: str, target: Path) -> None:
+    """Re-encode a whole file to UTF-8 (no BOM) so one fast parser reads every file.
+
+    Any byte sequence that is invalid in the detected encoding rejects the file: a file
+    saved partly in one encoding and partly in another must not load half-garbled.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(_CHUNK):
+            try:
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise FileRejected(
+                    "encoding", f"bytes at offset {offset + exc.start} are not valid {encoding}"
+                ) from None
+            offset += len(chunk)
+        try:
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        except UnicodeDecodeError:
+            raise FileRejected("encoding", f"the file ends inside a {encoding} character") from None

@@ -1,0 +1,93 @@
+"""Open any export: the format comes from the file's bytes, never from its name."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.errors import FileRejected
+from ingestion.readers.base import RawTable
+from ingestion.readers.csv import read_csv
+from ingestion.readers.encoding import detect_encoding, to_utf8
+from ingestion.readers.excel import read_workbook
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+#: Refuse workbooks whose parts expand beyond this (a zip bomb dressed as .xlsx).
+MAX_XLSX_EXPANDED_BYTES = 1 << 30
+MAX_XLSX_RATIO = 200
+
+
+@dataclass
+class ExportFile:
+    file_format: str  # csv | xlsx | xls
+    encoding: str | None
+    tables: list[RawTable]
+
+
+def sniff_format(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise FileRejected("empty")
+    if head.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(_OLE2_MAGIC):
+        return "xls"
+    if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
+        raise FileRejected("unsupported_format", "an HTML/XML page saved with a spreadsheet name")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("unsupported_format", "binary content that is not a spreadsheet")
+    return "csv"
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile:
+        raise FileRejected("unreadable", "the workbook is truncated or corrupt") from None
+    expanded = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if expanded > MAX_XLSX_EXPANDED_BYTES or expanded / packed > MAX_XLSX_RATIO:
+        raise FileRejected(
+            "too_large", f"{expanded:,} bytes once unpacked ({expanded / packed:.0f}x the file)"
+        )
+
+
+@contextmanager
+def open_export(path: Path, preview_rows: int) -> Iterator[ExportFile]:
+    """Yield the file's tables; temporary files (re-encoded CSV) live as long as the context."""
+    if not path.is_file():
+        raise FileRejected("unreadable", "not a regular file")
+    if path.stat().st_size == 0:
+        raise FileRejected("empty")
+    file_format = sniff_format(path)
+    if file_format in ("xlsx", "xls"):
+        if file_format == "xlsx":
+            _check_zip(path)
+        try:
+            tables = read_workbook(path, preview_rows)
+        except FileRejected:
+            raise
+        except Exception as exc:  # calamine raises its own types for every broken workbook
+            raise FileRejected("unreadable", _first_line(exc)) from None
+        yield ExportFile(file_format, None, tables)
+        return
+    encoding = detect_encoding(path)
+    if encoding in ("utf-8", "utf-8-sig"):
+        yield ExportFile("csv", encoding, read_csv(path, encoding, preview_rows))
+        return
+    with tempfile.TemporaryDirectory(prefix="qcity-") as tmp:
+        utf8 = Path(tmp) / "utf8.csv"
+        to_utf8(path, encoding, utf8)
+        yield ExportFile("csv", encoding, read_csv(utf8, "utf-8", preview_rows))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

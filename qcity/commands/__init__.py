@@ -1,0 +1,1 @@
+"""Sub-commands of `qcity`; every module here defines `register(app: typer.Typer)`."""

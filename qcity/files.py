@@ -1,0 +1,26 @@
+"""Which files on disk are exports to process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+#: Office lock files, partial downloads and hidden files are never exports.
+_SKIP_PREFIXES = ("~$", ".", "~")
+_SKIP_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp")
+
+
+def is_candidate(path: Path) -> bool:
+    name = path.name
+    return not name.startswith(_SKIP_PREFIXES) and not name.lower().endswith(_SKIP_SUFFIXES)
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the candidate files under any directory, in name order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and is_candidate(p))
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,421 @@
+"""Loading one export file into the warehouse: all of its good rows or nothing.
+
+A file is hashed first: bytes already loaded are recorded as a duplicate and not loaded
+again. Otherwise every row lands in `raw.<source>` (with lineage) or `audit.quarantine`
+(with its reasons) inside one transaction, which is rolled back whole when the file turns
+out to be unacceptable (no data, too many bad rows). Raw tables are append-only: a
+corrected re-export adds new versions, and the newest `_load_id` of a key is current.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.contracts import Contract, common_rules
+from ingestion.engine import FilePlan, NormalizedBatch, QuarantinedRow, normalize_batch
+from ingestion.errors import FileRejected
+from ingestion.header import HeaderMatch, find_header
+from ingestion.problems import Problem, encode
+from ingestion.readers import open_export
+from ingestion.readers.base import RawTable, RestartExact
+
+_HASH_CHUNK = 1 << 22
+
+
+@dataclass
+class LoadResult:
+    file: str
+    source: str | None
+    sha256: str
+    status: str  # loaded | duplicate | rejected
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    error: str | None = None
+    error_en: str | None = None
+    reject_rule: str | None = None
+    load_id: int | None = None
+
+    def summary(self) -> dict[str, object]:
+        keys = (
+            "file",
+            "source",
+            "sha256",
+            "status",
+            "rows_read",
+            "rows_loaded",
+            "rows_quarantined",
+            "error",
+        )
+        return {k: v for k, v in asdict(self).items() if k in keys}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Target:
+    """A matched table of the file with its plan."""
+
+    table: RawTable
+    plan: FilePlan
+
+
+def _plan_tables(
+    tables: list[RawTable], source: str | None, file_name: str, now: datetime
+) -> list[_Target]:
+    """Every sheet whose header matches one source; sheets of notes are passed over."""
+    preview_rows = common_rules().header_scan_rows
+    matches: list[tuple[RawTable, HeaderMatch]] = []
+    first_error: FileRejected | None = None
+    for table in tables:
+        try:
+            matches.append((table, find_header(table.preview[:preview_rows], source)))
+        except FileRejected as exc:
+            first_error = first_error or exc
+    if not matches:
+        raise first_error or FileRejected("empty")
+    contract = matches[0][1].contract
+    return [
+        _Target(t, FilePlan.build(contract, m, file_name, now.date()))
+        for t, m in matches
+        if m.contract.name == contract.name
+    ]
+
+
+class Loader:
+    """Loads files into one warehouse connection, one transaction per file."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, now: Callable[[], datetime] = datetime.now
+    ) -> None:
+        self.con = con
+        self.now = now
+
+    # -- public --------------------------------------------------------------------------
+
+    def ingest(
+        self, path: Path, source: str | None = None, on_rows: Callable[[int], None] | None = None
+    ) -> LoadResult:
+        received_at = self.now()
+        sha = file_sha256(path)
+        result = LoadResult(file=path.name, source=source, sha256=sha, status="loaded")
+        previous = self.con.execute(
+            "select source from audit.file_manifest where file_sha256 = ? and status = 'loaded' "
+            "limit 1",
+            [sha],
+        ).fetchone()
+        result.load_id = self._next_load_id()
+        if previous:
+            result.status, result.source = "duplicate", previous[0]
+            self._record(result, path, received_at, None, None)
+            return result
+        file_format = encoding = None
+        try:
+            with open_export(path, common_rules().header_scan_rows) as export:
+                file_format, encoding = export.file_format, export.encoding
+                targets = _plan_tables(export.tables, source, path.name, received_at)
+                result.source = targets[0].plan.contract.name
+                self._load(result, targets, received_at, on_rows)
+        except Exception as exc:
+            self._rollback_quietly()
+            if not isinstance(exc, FileRejected):
+                exc = FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300])
+            result.status, result.reject_rule = "rejected", exc.rule
+            result.error, result.error_en = exc.message_zh(path.name), exc.message_en(path.name)
+            result.rows_loaded = result.rows_quarantined = 0
+        self._record(result, path, received_at, file_format, encoding)
+        return result
+
+    # -- the transaction ------------------------------------------------------------------
+
+    def _load(
+        self,
+        result: LoadResult,
+        targets: list[_Target],
+        received_at: datetime,
+        on_rows: Callable[[int], None] | None,
+    ) -> None:
+        contract = targets[0].plan.contract
+        self.con.begin()
+        try:
+            for target in targets:
+                self._load_table(result, target, received_at, on_rows)
+            if result.rows_read == 0:
+                raise FileRejected("no_data_rows")
+            self._quarantine_duplicates(result, contract, targets[0].plan)
+            result.rows_loaded = self._count(f'raw."{contract.name}"', "_load_id", result.load_id)
+            result.rows_quarantined = self._count("audit.quarantine", "load_id", result.load_id)
+            assert result.rows_read == result.rows_loaded + result.rows_quarantined, result
+            share = result.rows_quarantined / result.rows_read
+            if share > contract.quarantine_threshold:
+                raise FileRejected(
+                    "over_threshold",
+                    f"{result.rows_quarantined}/{result.rows_read}（{share:.0%}）",
+                )
+            self.con.commit()
+        except BaseException:
+            self._rollback_quietly()
+            raise
+
+    def _load_table(
+        self,
+        result: LoadResult,
+        target: _Target,
+        received_at: datetime,
+        on_rows: Callable[[int], None] | None,
+    ) -> None:
+        match = target.plan.match
+        try:
+            self._insert_batches(
+                result,
+                target,
+                received_at,
+                on_rows,
+                target.table.batches(match.row_index, match.width),
+            )
+        except RestartExact:
+            self._delete_load(result.load_id, target.plan.contract)
+            result.rows_read = result.rows_skipped = 0
+            self._insert_batches(
+                result,
+                target,
+                received_at,
+                on_rows,
+                target.table.batches(match.row_index, match.width, exact=True),
+            )
+
+    def _insert_batches(
+        self,
+        result: LoadResult,
+        target: _Target,
+        received_at: datetime,
+        on_rows: Callable[[int], None] | None,
+        batches: Iterator,
+    ) -> None:
+        contract = target.plan.contract
+        for raw in _guarded(batches):
+            batch = normalize_batch(target.plan, raw)
+            result.rows_read += batch.rows_read
+            result.rows_skipped += batch.rows_skipped
+            self._insert_batch(result, contract, target.plan, batch, received_at)
+            if on_rows:
+                on_rows(batch.rows_read + batch.rows_skipped)
+
+    def _insert_batch(
+        self,
+        result: LoadResult,
+        contract: Contract,
+        plan: FilePlan,
+        batch: NormalizedBatch,
+        received_at: datetime,
+    ) -> None:
+        lineage = [result.file, result.sha256, result.load_id, received_at]
+        lineage_sql = (
+            "$1 as _source_file, $2 as _file_sha256, $3::bigint as _load_id, "
+            "$4::timestamp as _loaded_at"
+        )
+        if batch.good.num_rows:
+            self._append(f'raw."{contract.name}"', batch.good, lineage_sql, lineage)
+        for name, child in batch.children.items():
+            if child.num_rows:
+                self._append(f'raw."{name}"', child, lineage_sql, lineage)
+        if batch.quarantined:
+            self._append_quarantine(result, contract, plan, batch.quarantined, received_at)
+
+    def _append(self, table: str, data: pa.Table, lineage_sql: str, params: list) -> None:
+        self.con.register("_qcity_batch", data)
+        try:
+            self.con.execute(
+                f"insert into {table} by name select *, {lineage_sql} from _qcity_batch", params
+            )
+        finally:
+            self.con.unregister("_qcity_batch")
+
+    def _append_quarantine(
+        self,
+        result: LoadResult,
+        contract: Contract,
+        plan: FilePlan,
+        rows: list[QuarantinedRow],
+        at: datetime,
+    ) -> None:
+        records = []
+        for row in rows:
+            first = row.problems[0]
+            header = plan.match.header_text(first.column) if first.column else ""
+            records.append(
+                {
+                    "row_number": row.row_number,
+                    "column_name": first.column,
+                    "rule": first.rule,
+                    "value": first.value,
+                    "reason_zh": "；".join(
+                        p.reason_zh(plan.match.header_text(p.column or "")) for p in row.problems
+                    )
+                    if len(row.problems) > 1
+                    else first.reason_zh(header),
+                    "reason_en": "; ".join(p.reason_en() for p in row.problems),
+                    "problems": json.dumps([p.as_dict() for p in row.problems], ensure_ascii=False),
+                    "original_row": json.dumps(row.original, ensure_ascii=False),
+                }
+            )
+        data = pa.Table.from_pylist(
+            records,
+            schema=pa.schema(
+                [
+                    ("row_number", pa.int32()),
+                    ("column_name", pa.string()),
+                    ("rule", pa.string()),
+                    ("value", pa.string()),
+                    ("reason_zh", pa.string()),
+                    ("reason_en", pa.string()),
+                    ("problems", pa.string()),
+                    ("original_row", pa.string()),
+                ]
+            ),
+        )
+        self._append(
+            "audit.quarantine",
+            data,
+            "$1::bigint as load_id, $2 as file_sha256, $3 as file_name, $4 as source, "
+            "$5::timestamp as quarantined_at",
+            [result.load_id, result.sha256, result.file, contract.name, at],
+        )
+
+    def _quarantine_duplicates(
+        self, result: LoadResult, contract: Contract, plan: FilePlan
+    ) -> None:
+        """Same key twice in one file: exact repeats keep the first, conflicts keep none."""
+        table = f'raw."{contract.name}"'
+        key = ", ".join(f'"{k}"' for k in contract.natural_key)
+        cols = ", ".join(f'"{c}"' for c in contract.column_names)
+        struct = ", ".join(f'"{c}" := "{c}"' for c in contract.column_names)
+        dups = self.con.execute(
+            f"""
+            with loaded as (
+                select _row_number, {key}, hash({cols}) as row_hash,
+                       to_json(struct_pack({struct})) as row_json
+                from {table} where _load_id = $1
+            ), keys as (
+                select {key}, count(distinct row_hash) as variants, min(_row_number) as first_row
+                from loaded group by {key} having count(*) > 1
+            )
+            select l._row_number, k.variants > 1 as conflicting, k.first_row, l.row_json,
+                   concat_ws(' / ', {key}) as key_text
+            from loaded l join keys k using ({key})
+            where k.variants > 1 or l._row_number <> k.first_row
+            order by l._row_number
+            """,
+            [result.load_id],
+        ).fetchall()
+        if not dups:
+            return
+        rows = []
+        for number, conflicting, first_row, row_json, key_text in dups:
+            rule, detail = (
+                ("duplicate_key", key_text) if conflicting else ("duplicate_row", str(first_row))
+            )
+            encoded = encode(rule, detail)
+            rows.append(
+                QuarantinedRow(
+                    number,
+                    [Problem.decode(contract.natural_key[0], encoded, key_text)],
+                    json.loads(row_json),
+                )
+            )
+        numbers = [r.row_number for r in rows]
+        self.con.execute(
+            f"delete from {table} where _load_id = $1 and list_contains($2, _row_number)",
+            [result.load_id, numbers],
+        )
+        for child in contract.child_tables:
+            self.con.execute(
+                f'delete from raw."{child.name}" where _load_id = $1 '
+                f"and list_contains($2, _row_number)",
+                [result.load_id, numbers],
+            )
+        self._append_quarantine(result, contract, plan, rows, self.now())
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _next_load_id(self) -> int:
+        return self.con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
+
+    def _count(self, table: str, column: str, load_id: int | None) -> int:
+        return self.con.execute(
+            f"select count(*) from {table} where {column} = ?", [load_id]
+        ).fetchone()[0]
+
+    def _delete_load(self, load_id: int | None, contract: Contract) -> None:
+        for table in [contract.name, *(c.name for c in contract.child_tables)]:
+            self.con.execute(f'delete from raw."{table}" where _load_id = ?', [load_id])
+        self.con.execute("delete from audit.quarantine where load_id = ?", [load_id])
+
+    def _rollback_quietly(self) -> None:
+        with contextlib.suppress(duckdb.TransactionException):  # none was open
+            self.con.rollback()
+
+    def _record(
+        self,
+        result: LoadResult,
+        path: Path,
+        received_at: datetime,
+        file_format: str | None,
+        encoding: str | None,
+    ) -> None:
+        self.con.execute(
+            """
+            insert into audit.file_manifest (load_id, file_sha256, file_name, file_path,
+                file_size_bytes, source, status, rows_read, rows_loaded, rows_quarantined,
+                rows_skipped, error, error_en, reject_rule, encoding, file_format, received_at,
+                finished_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                result.load_id,
+                result.sha256,
+                result.file,
+                str(path),
+                path.stat().st_size,
+                result.source,
+                result.status,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_quarantined,
+                result.rows_skipped,
+                result.error,
+                result.error_en,
+                result.reject_rule,
+                encoding,
+                file_format,
+                received_at,
+                self.now(),
+            ],
+        )
+
+
+def _guarded(batches: Iterator) -> Iterator:
+    """Reader failures past the header (a workbook broken mid-sheet) reject the file."""
+    try:
+        yield from batches
+    except (FileRejected, RestartExact):
+        raise
+    except Exception as exc:
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise FileRejected("unreadable", text) from None
