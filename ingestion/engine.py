@@ -180,6 +180,8 @@ def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:
             return parsed, None, None
         case ColumnType.NUMBER:
             number = parse_number(text)
+            if not number.ok and parse_verdict(text):
+                return None, None, None  # a rapid test's 阴性/阳性: a result, but no number
             if not number.ok:
                 return None, encode("invalid_number"), None
             return number.value, None, number.below_detection

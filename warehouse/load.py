@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -134,6 +135,8 @@ class Loader:
                 self._load(result, targets, received_at, on_rows)
         except Exception as exc:
             self._rollback_quietly()
+            if os.environ.get("QCITY_DEBUG") and not isinstance(exc, FileRejected):
+                raise
             if not isinstance(exc, FileRejected):
                 exc = FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300])
             result.status, result.reject_rule = "rejected", exc.rule

@@ -23,7 +23,10 @@ def _splitters(
 
 
 def parse_items(contract: Contract, text: str) -> list[tuple[str, str | None, str | None]]:
-    """Items of one cell: `吡虫啉║7.47mg/kg║≤0.2mg/kg；镉║0.3║0.2` gives two (item, measured, limit)."""
+    """Items of one cell as (item, measured, limit).
+
+    `吡虫啉║7.47mg/kg║≤0.2mg/kg；镉║0.3║0.2` gives two items.
+    """
     fmt = contract.failed_items
     assert fmt is not None, f"{contract.name} has no failed_items format"
     items_re, fields_re = _splitters(contract.name, fmt.item_separators, fmt.field_separators)

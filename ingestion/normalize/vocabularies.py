@@ -9,17 +9,15 @@ from ingestion.normalize.text import squeeze
 
 
 @cache
-def _lookup(column: ColumnSpec) -> dict[str, str]:
-    assert column.vocabulary is not None
+def _lookup(vocabulary: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
     return {
-        squeeze(word).casefold(): canonical
-        for canonical, words in column.vocabulary.items()
-        for word in words
+        squeeze(word).casefold(): canonical for canonical, words in vocabulary for word in words
     }
 
 
 def parse_enum(column: ColumnSpec, value: str) -> str | None:
-    return _lookup(column).get(squeeze(value).casefold())
+    assert column.vocabulary is not None
+    return _lookup(tuple(column.vocabulary.items())).get(squeeze(value).casefold())
 
 
 def allowed_words(column: ColumnSpec) -> str:

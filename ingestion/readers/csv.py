@@ -64,7 +64,7 @@ def _scan_records(fh: io.BufferedReader, start: int, limit: int) -> list[_Record
 
 
 def _cells(text: str, delimiter: str) -> list[str]:
-    return next(csv.reader([text], delimiter=delimiter), [])
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
 
 
 def _choose_delimiter(records: list[_Record]) -> str:
@@ -103,8 +103,12 @@ def read_csv(path: Path, encoding: str, preview_rows: int) -> list[RawTable]:
 def _arrow_batches(
     path: Path, start: int, width: int, delimiter: str, first_number: int
 ) -> Iterator[RawBatch]:
-    def on_invalid(_row: object) -> str:
-        raise _MalformedRows
+    misfits: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        # Exceptions raised here are swallowed by Arrow, so note the row and stop below.
+        misfits.append(row)
+        return "skip"
 
     names = column_names(width)
     with path.open("rb") as fh:
@@ -139,6 +143,8 @@ def _arrow_batches(
                 if "invalid UTF8" in str(exc) or "UTF8" in str(exc):
                     raise FileRejected("encoding", "invalid UTF-8 bytes after the header") from None
                 raise _arrow_failure(exc) from None
+            if misfits:
+                raise _MalformedRows
             table = pa.Table.from_batches([batch])
             numbers = pa.array(range(number, number + table.num_rows), pa.int32())
             number += table.num_rows

@@ -24,6 +24,23 @@ def _utf8_prefix_ok(sample: bytes) -> bool:
         return exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data"
 
 
+def _looks_like_chinese(sample: bytes, encoding: str) -> bool:
+    """Decodes strictly and reads as Chinese text: CJK, ASCII and common punctuation."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)(errors="strict").decode(sample)
+    except UnicodeDecodeError:
+        return False
+    if not text:
+        return False
+    plausible = sum(
+        1
+        for ch in text
+        if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef" or ch in "║‖｜丨—…“”‘’·≤≥㎡μ±℃"
+    )
+    return plausible / len(text) >= 0.95
+
+
 def detect_encoding(path: Path) -> str:
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
@@ -33,6 +50,10 @@ def detect_encoding(path: Path) -> str:
         return "utf-16"
     if _utf8_prefix_ok(sample):
         return "utf-8"
+    if _looks_like_chinese(sample, "gb18030"):
+        return "gb18030"
+    # Anything else: let the detector decide (it is weak on short Chinese text, which is
+    # why the contract's own encodings are tried first).
     best = from_bytes(sample).best()
     if best is None:
         raise FileRejected("encoding", "not UTF-8 and no other encoding fits")

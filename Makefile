@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Nothing phones home: no GX analytics, no dbt tracking, no Airflow examples.
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export SCARF_ANALYTICS := false
+
+.PHONY: demo test bench lint format airflow clean
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+env: $(VENV)/.synced
+
+demo: $(VENV)/.synced
+	$(BIN)/python -m qcity.demo
+
+test: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: $(VENV)/.synced
+	$(BIN)/python -m benchmarks.run
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.synced
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf demo build warehouse/*.duckdb .pytest_cache

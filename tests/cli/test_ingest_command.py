@@ -1,0 +1,80 @@
+"""`qcity ingest` as a user runs it: a real subprocess, JSON lines, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import MARKET_HEADER, good_market_rows, write_csv
+
+
+def run_ingest(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QCITY_WAREHOUSE": str(warehouse)}
+    return subprocess.run(
+        [sys.executable, "-m", "qcity.cli", "ingest", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(5)])
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    warehouse = tmp_path / "w.duckdb"
+
+    first = run_ingest(warehouse, "--json", str(good))
+    assert first.returncode == 0, first.stderr
+    line = json.loads(first.stdout)
+    assert set(line) == {
+        "file",
+        "source",
+        "sha256",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "error",
+    }
+    assert (line["status"], line["source"], line["rows_loaded"], line["error"]) == (
+        "loaded",
+        "market_sampling",
+        5,
+        None,
+    )
+
+    second = run_ingest(warehouse, "--json", str(good), str(empty))
+    assert second.returncode == 1
+    lines = [json.loads(x) for x in second.stdout.splitlines()]
+    assert [x["status"] for x in lines] == ["duplicate", "rejected"]
+    assert "empty.csv" in lines[1]["error"]
+    assert "Traceback" not in second.stderr
+
+
+def test_human_output_names_the_problem_without_traceback(tmp_path: Path) -> None:
+    bad = write_csv(tmp_path / "nothing.csv", [["姓名"], ["张三"]])
+    result = run_ingest(tmp_path / "w.duckdb", str(bad))
+    assert result.returncode == 1
+    assert "nothing.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_folders_are_walked_and_temporary_files_skipped(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_csv(landing / "a.csv", [MARKET_HEADER, *good_market_rows(2)])
+    write_csv(landing / "~$a.csv", [["lock"]])
+    write_csv(landing / "b.csv.part", [["partial"]])
+    result = run_ingest(tmp_path / "w.duckdb", "--json", str(landing))
+    assert result.returncode == 0
+    assert [json.loads(x)["file"] for x in result.stdout.splitlines()] == ["a.csv"]
+
+
+def test_unknown_source_option(tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(1)])
+    result = run_ingest(tmp_path / "w.duckdb", "--source", "weather", str(good))
+    assert result.returncode == 2 and "known sources" in result.stderr

@@ -1,0 +1,102 @@
+"""Shared fixtures: a fresh warehouse per test and writers for every export format."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlsxwriter
+import xlwt
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+from warehouse.connection import connect
+from warehouse.load import Loader
+
+#: Loads in tests happen on a fixed day so "not in the future" rules are reproducible.
+LOAD_DAY = datetime(2025, 11, 1, 9, 0, 0)
+
+
+def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[object]], sheet: str = "Sheet1") -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet(sheet)
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, datetime):
+                ws.write_datetime(r, c, value, date_format)
+            elif value is not None:
+                ws.write(r, c, value)
+    book.close()
+    return path
+
+
+def write_xls(path: Path, rows: list[list[object]]) -> Path:
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.fixture
+def warehouse_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("QCITY_WAREHOUSE", str(path))
+    return path
+
+
+@pytest.fixture
+def con(warehouse_file: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect(warehouse_file)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def loader(con: duckdb.DuckDBPyConnection) -> Loader:
+    return Loader(con, now=lambda: LOAD_DAY)
+
+
+MARKET_HEADER = [
+    "抽样编号",
+    "抽检类型",
+    "食品名称",
+    "被抽样单位名称",
+    "被抽样单位地址",
+    "所属县区",
+    "抽样日期",
+    "检验结论",
+    "不合格项目║检验结果║标准值",
+]
+
+
+def market_row(
+    sample_id: str,
+    verdict: str = "合格",
+    items: str = "",
+    county: str = "袁州区",
+    date: str = "2025-03-05",
+    kind: str = "食品",
+    address: str = "",
+) -> list[str]:
+    return [sample_id, kind, "芹菜", "某某超市", address, county, date, verdict, items]
+
+
+def good_market_rows(n: int, prefix: str = "G") -> list[list[str]]:
+    return [market_row(f"{prefix}{i:04d}") for i in range(n)]
