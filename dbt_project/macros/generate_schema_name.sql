@@ -1,0 +1,8 @@
+{# Models land in the schema named in dbt_project.yml (`staging`, `marts`, ...), not `<target>_<custom>`. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
