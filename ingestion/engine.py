@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date
 from typing import Any
 
@@ -145,22 +146,28 @@ def _from_file_name(contract: Contract, column: str, file_name: str) -> str:
 
 
 def _clean_strings(raw: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Vectorised clean_text: NFKC, trim, placeholders and empties to null, overlong flagged."""
-    text = pc.utf8_trim_whitespace(pc.utf8_normalize(raw, form="NFKC"))
+    """Vectorised clean_text over the column's distinct values: NFKC, trim, placeholders to
+    null, overlong cells flagged (their value is not kept)."""
+    encoded = raw.dictionary_encode()
+    distinct, indices = encoded.dictionary, encoded.indices
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(distinct, form="NFKC"))
     squeezed = pc.replace_substring_regex(text, pattern=r"\s+", replacement="")
-    placeholders = pa.array(sorted({squeeze(p) for p in common_rules().placeholders}))
-    blank = pc.fill_null(pc.is_in(squeezed, value_set=placeholders), True)
-    values = pc.if_else(blank, pa.scalar(None, pa.string()), text)
-    limit = common_rules().max_cell_chars
-    lengths = pc.utf8_length(raw)
-    too_long = pc.fill_null(pc.greater(lengths, limit), False)
+    blank = pc.fill_null(pc.is_in(squeezed, value_set=_placeholder_array()), True)
+    too_long = pc.fill_null(pc.greater(pc.utf8_length(distinct), common_rules().max_cell_chars), False)
+    values = pc.if_else(pc.or_(blank, too_long), pa.scalar(None, pa.string()), text)
     problems = pc.if_else(
         too_long,
-        pc.binary_join_element_wise("value_too_long\x1f", pc.cast(lengths, pa.string()), ""),
+        pc.binary_join_element_wise(
+            "value_too_long\x1f", pc.cast(pc.utf8_length(distinct), pa.string()), ""
+        ),
         pa.scalar(None, pa.string()),
     )
-    values = pc.if_else(too_long, pa.scalar(None, pa.string()), values)
-    return values, problems, pa.nulls(len(raw), pa.bool_())
+    return values.take(indices), problems.take(indices), pa.nulls(len(raw), pa.bool_())
+
+
+@cache
+def _placeholder_array() -> pa.Array:
+    return pa.array(sorted({squeeze(p) for p in common_rules().placeholders}))
 
 
 def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:

@@ -311,13 +311,17 @@ class Loader:
         struct = ", ".join(f'"{c}" := "{c}"' for c in contract.column_names)
         dups = self.con.execute(
             f"""
-            with loaded as (
+            with repeated as (
+                select {key} from {table} where _load_id = $1
+                group by {key} having count(*) > 1
+            ), loaded as (
                 select _row_number, {key}, hash({cols}) as row_hash,
                        to_json(struct_pack({struct})) as row_json
-                from {table} where _load_id = $1
+                from {table} semi join repeated using ({key})
+                where _load_id = $1
             ), keys as (
                 select {key}, count(distinct row_hash) as variants, min(_row_number) as first_row
-                from loaded group by {key} having count(*) > 1
+                from loaded group by {key}
             )
             select l._row_number, k.variants > 1 as conflicting, k.first_row, l.row_json,
                    concat_ws(' / ', {key}) as key_text
