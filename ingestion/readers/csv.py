@@ -110,7 +110,8 @@ def _has_blank_lines(path: Path, start: int) -> bool:
         if path.stat().st_size - start <= 0:
             return False
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return data.find(b"\n\n", start) >= 0 or data.find(b"\n\r\n", start) >= 0
+            crlf = data.find(b"\r\n", max(0, start - 2), start + 1) >= 0
+            return data.find(b"\r\n\r\n" if crlf else b"\n\n", start) >= 0
 
 
 def _duckdb_batches(path: Path, skip: int, width: int, delimiter: str, first_number: int,
@@ -129,14 +130,14 @@ def _duckdb_batches(path: Path, skip: int, width: int, delimiter: str, first_num
         number = first_number
         while True:
             try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                if number == first_number and expected_first is not None:
-                    raise RestartExact from None  # rows exist, yet DuckDB found none
-                return
+                table = _next_rows(reader, BATCH_ROWS)
             except (duckdb.Error, pa.ArrowInvalid):
                 raise RestartExact from None  # misfit row, bad bytes: the exact path says which
-            table = pa.table([pc.fill_null(c, "") for c in batch.columns], names=names)
+            if table is None:
+                if number == first_number and expected_first is not None:
+                    raise RestartExact  # rows exist, yet DuckDB found none
+                return
+            table = pa.table([pc.fill_null(c, "") for c in table.columns], names=names)
             if number == first_number and expected_first is not None and table.num_rows:
                 if [c[0].as_py() for c in table.columns] != _pad(expected_first, width):
                     raise RestartExact  # DuckDB counted the rows above differently
@@ -148,6 +149,20 @@ def _duckdb_batches(path: Path, skip: int, width: int, delimiter: str, first_num
         raise RestartExact from None
     finally:
         con.close()
+
+
+def _next_rows(reader: pa.RecordBatchReader, rows: int) -> pa.Table | None:
+    """About `rows` rows from the reader (it hands out small batches), None at the end."""
+    batches: list[pa.RecordBatch] = []
+    count = 0
+    while count < rows:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        batches.append(batch)
+        count += batch.num_rows
+    return pa.Table.from_batches(batches).combine_chunks() if batches else None
 
 
 def _pad(row: list[str], width: int) -> list[str]:
