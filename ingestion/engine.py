@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
+from functools import cache
 from typing import Any
 
 import pyarrow as pa
@@ -153,7 +153,9 @@ def _clean_strings(raw: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(distinct, form="NFKC"))
     squeezed = pc.replace_substring_regex(text, pattern=r"\s+", replacement="")
     blank = pc.fill_null(pc.is_in(squeezed, value_set=_placeholder_array()), True)
-    too_long = pc.fill_null(pc.greater(pc.utf8_length(distinct), common_rules().max_cell_chars), False)
+    too_long = pc.fill_null(
+        pc.greater(pc.utf8_length(distinct), common_rules().max_cell_chars), False
+    )
     values = pc.if_else(pc.or_(blank, too_long), pa.scalar(None, pa.string()), text)
     problems = pc.if_else(
         too_long,

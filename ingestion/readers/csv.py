@@ -55,7 +55,9 @@ class _Lines:
         return line.decode("utf-8", "replace")
 
 
-def _preview(path: Path, start: int, limit: int, delimiter: str) -> tuple[list[list[str]], list[int]]:
+def _preview(
+    path: Path, start: int, limit: int, delimiter: str
+) -> tuple[list[list[str]], list[int]]:
     """The first `limit` records and the byte offset after each."""
     rows: list[list[str]] = []
     ends: list[int] = []
@@ -99,8 +101,9 @@ def read_csv(path: Path, encoding: str, preview_rows: int) -> list[RawTable]:
             return
         records_above = sum(1 for row in preview[: header_index + 1] if row)
         expected_first = preview[header_index + 1] if header_index + 1 < len(preview) else None
-        yield from _duckdb_batches(path, records_above, width, delimiter, first_number,
-                                   expected_first)
+        yield from _duckdb_batches(
+            path, records_above, width, delimiter, first_number, expected_first
+        )
 
     return [RawTable(name=None, preview=preview, batches=batches)]
 
@@ -114,14 +117,21 @@ def _has_blank_lines(path: Path, start: int) -> bool:
             return data.find(b"\r\n\r\n" if crlf else b"\n\n", start) >= 0
 
 
-def _duckdb_batches(path: Path, skip: int, width: int, delimiter: str, first_number: int,
-                    expected_first: list[str] | None) -> Iterator[RawBatch]:
+def _duckdb_batches(
+    path: Path,
+    skip: int,
+    width: int,
+    delimiter: str,
+    first_number: int,
+    expected_first: list[str] | None,
+) -> Iterator[RawBatch]:
     names = column_names(width)
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     con = duckdb.connect()
     try:
         relation = con.sql(
-            "select * from read_csv($path, skip = $skip, header = false, columns = " + columns
+            "select * from read_csv($path, skip = $skip, header = false, columns = "
+            + columns
             + ", delim = $delim, quote = '\"', escape = '\"', strict_mode = true, "
             "null_padding = false, auto_detect = false, all_varchar = true)",
             params={"path": str(path), "skip": skip, "delim": delimiter},
@@ -138,12 +148,18 @@ def _duckdb_batches(path: Path, skip: int, width: int, delimiter: str, first_num
                     raise RestartExact  # rows exist, yet DuckDB found none
                 return
             table = pa.table([pc.fill_null(c, "") for c in table.columns], names=names)
-            if number == first_number and expected_first is not None and table.num_rows:
-                if [c[0].as_py() for c in table.columns] != _pad(expected_first, width):
-                    raise RestartExact  # DuckDB counted the rows above differently
-            yield RawBatch(table=table,
-                           row_numbers=pa.array(range(number, number + table.num_rows), pa.int32()),
-                           malformed=[])
+            misaligned = (
+                number == first_number
+                and expected_first is not None
+                and [c[0].as_py() for c in table.columns] != _pad(expected_first, width)
+            )
+            if misaligned:
+                raise RestartExact  # DuckDB counted the rows above differently
+            yield RawBatch(
+                table=table,
+                row_numbers=pa.array(range(number, number + table.num_rows), pa.int32()),
+                malformed=[],
+            )
             number += table.num_rows
     except duckdb.Error:
         raise RestartExact from None
@@ -169,8 +185,9 @@ def _pad(row: list[str], width: int) -> list[str]:
     return (row + [""] * width)[:width]
 
 
-def _python_batches(path: Path, start: int, width: int, delimiter: str,
-                    first_number: int) -> Iterator[RawBatch]:
+def _python_batches(
+    path: Path, start: int, width: int, delimiter: str, first_number: int
+) -> Iterator[RawBatch]:
     """Exact but slower: every row keeps its number, misfit rows become malformed rows."""
     with path.open("rb") as raw:
         raw.seek(start)

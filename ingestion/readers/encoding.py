@@ -35,8 +35,11 @@ def _looks_like_chinese(sample: bytes, encoding: str) -> bool:
     plausible = sum(
         1
         for ch in text
-        if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
-        or "\uff00" <= ch <= "\uffef" or ch in "║‖｜丨—…“”‘’·≤≥㎡μ±℃"
+        if ch.isascii()
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or ch in "║‖｜丨—…“”‘’·≤≥㎡μ±℃"
     )
     return plausible / len(text) >= 0.95
 
