@@ -1,0 +1,325 @@
+"""``construction_acceptance`` exports: the 住建局's completion-acceptance ledger.
+
+One row per acceptance attempt. A project that fails its first acceptance comes back for a
+second (and sometimes a third), so the natural key is (project, round). Floor area and cost
+are drawn first and the scale class is *derived from them by the contract's own rule*, so a
+file that omits 工程规模 and a file that states it agree, and the expected first-acceptance
+rate does not depend on which file a project is in.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from ingestion.contracts.schema import County
+from ingestion.generate import contract_view as cv
+from ingestion.generate import defects as d
+from ingestion.generate import places
+from ingestion.generate.builder import (
+    AliasPicker,
+    Cycle,
+    DefectSchedule,
+    FileBuilder,
+    FilePlan,
+    make_columns,
+)
+from ingestion.generate.cells import Cell, Tags, render_date, render_number
+from ingestion.generate.manifest import ExpectedRates, FileEntry
+from ingestion.generate.places import pick
+from ingestion.generate.pools import (
+    BUILDER_WORDS,
+    CONTRACTORS,
+    PROJECT_KINDS,
+    STRUCTURES,
+    SUPERVISORS,
+)
+
+SOURCE = cv.CONSTRUCTION
+FIRST_DAY = date(2025, 1, 1)
+LAST_DAY = date(2025, 10, 31)
+INDICATOR = "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE"
+COUNTED_SCALES = ("large", "medium")
+_ACCEPTANCE_WORDS = frozenset(
+    ("通过", "不通过", "合格", "不合格", "符合", "不符合", "达标", "不达标")
+)
+
+FULL_COLUMNS = (
+    "project_code", "project_name", "county_code", "address", "builder", "contractor",
+    "supervisor_unit", "structure_type", "floor_area_m2", "cost_10k_yuan", "scale_class",
+    "acceptance_date", "acceptance_round", "verdict", "filing_no", "filing_date",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Attempt:
+    round: int
+    day: date
+    passed: bool
+
+
+@dataclass(slots=True)
+class Project:
+    code: str
+    name: str
+    county: County
+    address: str
+    builder: str
+    contractor: str
+    supervisor: str
+    structure: str
+    floor_area: float
+    cost: float
+    scale: str
+    attempts: list[Attempt]
+
+
+class ConstructionLedger:
+    """Loaded attempts, latest version per (project, round)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, int], tuple[str, str, int, bool]] = {}
+
+    def put(self, p: Project, a: Attempt) -> None:
+        self._rows[(p.code, a.round)] = (p.county.county_code, p.scale, a.day.year, a.passed)
+
+    def finish(self, expected: ExpectedRates) -> None:
+        """Large and medium projects by the year of their round-1 acceptance."""
+        for (_, rnd), (county, scale, year, passed) in self._rows.items():
+            if rnd == 1 and scale in COUNTED_SCALES:
+                expected.add(INDICATOR, county, year, passed)
+
+
+class ProjectFactory:
+    def __init__(
+        self, rng: random.Random, batch: int, max_rounds: int, addressable_only: bool
+    ) -> None:
+        self.rng, self.batch, self.max_rounds = rng, batch, max_rounds
+        table, weights = places.weighted_counties()
+        if addressable_only:
+            keep = [i for i, c in enumerate(table) if c.county_code in places.TOWNS]
+            table, weights = [table[i] for i in keep], [weights[i] for i in keep]
+        self.counties, self.weights = table, weights
+        self.seq = 0
+
+    def make(self) -> Project:
+        rng = self.rng
+        self.seq += 1
+        county = rng.choices(self.counties, self.weights)[0]
+        addressable = county.county_code in places.TOWNS
+        place = places.place_name(county, rng) if addressable else "宜春市"
+        town = pick(rng, places.TOWNS[county.county_code]) if addressable else "中心城区"
+        name = pick(rng, PROJECT_KINDS).format(
+            place=place, town=town, n=1 + int(rng.random() * 30), k=1 + int(rng.random() * 12)
+        )
+        # log-uniform 2,000 - 150,000 m²; 1,800 - 4,500 yuan per m²
+        area = round(math.exp(math.log(2000) + rng.random() * math.log(75)), 2)
+        cost = round(area * (0.18 + rng.random() * 0.27), 2)
+        day = FIRST_DAY + timedelta(days=int(rng.random() * 290))
+        attempts = [Attempt(1, day, rng.random() < 0.85)]
+        while not attempts[-1].passed and len(attempts) < self.max_rounds:
+            day = day + timedelta(days=15 + int(rng.random() * 45))
+            if day > LAST_DAY:
+                break
+            attempts.append(Attempt(len(attempts) + 1, day, rng.random() < 0.9))
+        if addressable:
+            s1, s2 = rng.sample(places.STREETS, 2)
+            addr = f"宜春市{place}{s1}与{s2}交叉口东北侧"
+        else:
+            addr = f"宜春市中心城区{pick(rng, places.STREETS)}"
+        return Project(
+            code=f"{county.county_code}2025{self.batch:02d}{self.seq:05d}",
+            name=name,
+            county=county,
+            address=addr,
+            builder=f"{place}{pick(rng, BUILDER_WORDS)}",
+            contractor=pick(rng, CONTRACTORS),
+            supervisor=pick(rng, SUPERVISORS),
+            structure=pick(rng, STRUCTURES),
+            floor_area=area,
+            cost=cost,
+            scale=cv.derive_scale(area, cost),
+            attempts=attempts,
+        )
+
+
+@dataclass
+class ConstructionFile:
+    rel_path: str
+    fmt: str
+    encoding: str | None
+    columns: tuple[str, ...]
+    rows: int
+    batch: int
+    max_rounds: int = 3
+    date_forms: tuple[str, ...] = ("iso", "slash", "dot", "cn", "datetime", "serial")
+    number_forms: tuple[str, ...] = ("plain", "thousands", "fullwidth")
+    county_forms: tuple[str, ...] = ("full", "short", "variant")
+    title: str | None = None
+    notices: tuple[str, ...] = ()
+    blank_above: int = 0
+    forced_aliases: dict[str, str] = field(default_factory=dict)
+    header_variants: dict[str, str] = field(default_factory=dict)
+    defect_share: float = 0.0
+    min_defects: int = 0
+    defect_cap: float = 0.12
+
+
+class _Spelling:
+    def __init__(self, spec: ConstructionFile, rng: random.Random) -> None:
+        self.rng, self.fmt, self.cols = rng, spec.fmt, frozenset(spec.columns)
+        self.dates = Cycle(spec.date_forms, rng)
+        self.numbers = Cycle(spec.number_forms, rng)
+        self.county = Cycle(spec.county_forms, rng)
+        self.blank = Cycle(("/", "—", "", "无", "——"), rng)
+        # an acceptance is 通过 or 合格, never 阴性 or 合格样品: keep the contract's words a
+        # housing office would write
+        self.pass_words = Cycle([w for w in cv.pass_words() if w in _ACCEPTANCE_WORDS], rng)
+        self.fail_words = Cycle([w for w in cv.fail_words() if w in _ACCEPTANCE_WORDS], rng)
+        self.scales = {
+            s: Cycle(cv.export_words(SOURCE, "scale_class", s), rng)
+            for s in cv.vocabulary(SOURCE, "scale_class")
+        }
+
+
+def render(p: Project, a: Attempt, sp: _Spelling, tags: Tags) -> dict[str, Cell]:
+    rng, fmt = sp.rng, sp.fmt
+    c: dict[str, Cell] = {
+        "project_code": p.code,
+        "project_name": p.name,
+        "address": p.address,
+        "builder": p.builder,
+        "contractor": p.contractor,
+        "supervisor_unit": p.supervisor,
+        "structure_type": p.structure,
+    }
+    if "county_code" in sp.cols:
+        c["county_code"] = places.county_text(p.county, sp.county.next(), rng, tags)
+    else:
+        tags.add("county:column_absent_from_address")
+    for column, value in (("floor_area_m2", p.floor_area), ("cost_10k_yuan", p.cost)):
+        form = sp.numbers.next()
+        if fmt != "csv" and rng.random() < 0.6:
+            form = "native"
+        c[column] = render_number(value, 2, form, fmt, tags)
+    if "scale_class" in sp.cols:
+        c["scale_class"] = word = sp.scales[p.scale].next()
+        tags.add(f"scale_class:{word}")
+    else:
+        tags.add("construction:scale_from_size")
+    if "acceptance_round" in sp.cols:
+        c["acceptance_round"] = a.round if fmt != "csv" else str(a.round)
+    else:
+        tags.add("construction:round_defaults_to_1")
+    if len(p.attempts) > 1:
+        tags.add("construction:several_rounds")
+    c["acceptance_date"] = render_date(a.day, sp.dates.next(), fmt, tags)
+    word = sp.pass_words.next() if a.passed else sp.fail_words.next()
+    tags.add(f"verdict:{word}")
+    c["verdict"] = word
+    if a.passed:
+        filed = min(a.day + timedelta(days=3 + int(rng.random() * 12)), LAST_DAY)
+        c["filing_no"] = f"{p.code}-JB-{a.round:02d}"
+        c["filing_date"] = render_date(filed, sp.dates.next(), fmt, tags)
+    else:
+        c["filing_no"] = sp.blank.next()
+        c["filing_date"] = sp.blank.next()
+    return c
+
+
+def rules_for(spec: ConstructionFile) -> tuple[str, ...]:
+    cols = set(spec.columns)
+    rules = [*d.COMMON_ROW_RULES, "invalid_verdict", "unknown_county", "invalid_number"]
+    if "acceptance_round" in cols:
+        rules.append("invalid_integer")
+    if "scale_class" in cols:
+        rules.append("unknown_value")
+    if spec.fmt == "csv":
+        rules.append("malformed_row")
+    return tuple(rules)
+
+
+def inject(code: str, p: Project, cells: dict[str, Cell], sp: _Spelling) -> d.Emitted:
+    rng = sp.rng
+    if code == "required_missing":
+        return d.replace(cells, "project_name", rng.choice(("", "/")), code)
+    if code == "invalid_date":
+        return d.replace(cells, "acceptance_date", d.bad_date(rng), code)
+    if code == "date_out_of_range":
+        return d.replace(cells, "acceptance_date", d.old_date(rng), code)
+    if code == "invalid_number":
+        return d.replace(cells, "floor_area_m2", rng.choice(d.BAD_NUMBERS), code)
+    if code == "invalid_integer":
+        return d.replace(cells, "acceptance_round", rng.choice(d.BAD_INTEGERS), code)
+    if code == "unknown_value":
+        return d.replace(cells, "scale_class", rng.choice(("未分级", "其他")), code)
+    if code == "invalid_verdict":
+        return d.replace(cells, "verdict", rng.choice(d.BAD_VERDICTS), code)
+    if code == "unknown_county":
+        out = dict(cells)
+        out["address"] = rng.choice(places.FOREIGN_ADDRESSES)
+        if "county_code" in sp.cols:
+            codes_only = all(f == "code" for f in sp.county.items)
+            out["county_code"] = "360102" if codes_only else rng.choice(places.FOREIGN_COUNTIES)
+        return [(out, code)]
+    if code == "duplicate_key":
+        other = dict(cells)
+        other["project_name"] = f"{p.name}（二期）"
+        return d.duplicate_key(cells, other)
+    if code == "duplicate_row":
+        return d.duplicate_row(cells)
+    if code == "malformed_row":
+        return d.malformed(cells)
+    raise ValueError(f"construction_acceptance cannot show rule {code!r}")
+
+
+def write_construction_file(
+    root: Path,
+    spec: ConstructionFile,
+    seed: str,
+    aliases: AliasPicker,
+    ledger: ConstructionLedger | None,
+) -> FileEntry:
+    """Write one construction file, whole projects at a time, until ``spec.rows`` rows.
+
+    Without an 验收次数 column every row is read as round 1, so such a file holds each
+    project's first attempt only.
+    """
+    rng = random.Random(seed)
+    tags: Tags = set()
+    columns = make_columns(
+        SOURCE, spec.columns, aliases, rng, tags,
+        forced=spec.forced_aliases, variants=spec.header_variants,
+    )  # fmt: skip
+    plan = FilePlan(
+        spec.rel_path, SOURCE, spec.fmt, spec.encoding, columns,
+        spec.title, spec.notices, spec.blank_above, True, tags,
+    )  # fmt: skip
+    has_round = "acceptance_round" in spec.columns
+    factory = ProjectFactory(
+        rng, spec.batch, spec.max_rounds if has_round else 1, "county_code" not in spec.columns
+    )
+    sp = _Spelling(spec, rng)
+    schedule = DefectSchedule(
+        spec.rows, spec.defect_share, rules_for(spec), rng,
+        min_count=spec.min_defects, cap=spec.defect_cap,
+    )  # fmt: skip
+    builder = FileBuilder(root, plan)
+    i = 0
+    while builder.entry.rows_read < spec.rows:
+        project = factory.make()
+        for attempt in project.attempts:
+            code = schedule.at(i)
+            i += 1
+            cells = render(project, attempt, sp, tags)
+            emitted = [(cells, None)] if code is None else inject(code, project, cells, sp)
+            loaded = False
+            for row, rule in emitted:
+                builder.emit(row, rule)
+                loaded = loaded or rule is None
+            if loaded and ledger is not None:
+                ledger.put(project, attempt)
+    return builder.close()

@@ -1,0 +1,148 @@
+"""The generator's window on the contract.
+
+Aliases, vocabularies, verdict words, placeholders, separators and the county and indicator
+tables are read from the contract files through :mod:`ingestion.contracts.loader`, never
+copied here: when a clerk's new spelling is added to a contract, the generated exports start
+using it without a code change, and the tests that check "every variation appears" follow.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from ingestion.contracts.loader import common_rules, counties, get_contract, indicators
+from ingestion.contracts.schema import County, Indicator
+
+MARKET = "market_sampling"
+AGRI = "agri_testing"
+CONSTRUCTION = "construction_acceptance"
+INDICATORS = "indicator_reports"
+SOURCES = (MARKET, AGRI, CONSTRUCTION, INDICATORS)
+
+#: Indicators computed from the departmental exports, never reported on the return template.
+MEASURED_INDICATORS = (
+    "QUAL_FOOD_DRUG_SAMPLING_PASS_RATE",
+    "QUAL_MFG_PRODUCT_PASS_RATE",
+    "QUAL_AGRI_MONITORING_PASS_RATE",
+    "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE",
+)
+
+
+def aliases(source: str, column: str) -> tuple[str, ...]:
+    """Every header spelling the contract accepts for ``column``."""
+    found = get_contract(source).column(column).aliases
+    if not found:
+        raise KeyError(f"{source}.{column} has no aliases in the contract")
+    return found
+
+
+def vocabulary(source: str, column: str) -> dict[str, tuple[str, ...]]:
+    """Canonical value -> the words an export may use for it."""
+    vocab = get_contract(source).column(column).vocabulary
+    if not vocab:
+        raise KeyError(f"{source}.{column} has no vocabulary in the contract")
+    return vocab
+
+
+def export_words(source: str, column: str, canonical: str) -> tuple[str, ...]:
+    """The words a Chinese export uses for ``canonical``.
+
+    The contract also lists the canonical English token itself (``food``) so the loader is
+    idempotent on its own output; a clerk never types it, so the generator leaves it out.
+    """
+    return tuple(w for w in vocabulary(source, column)[canonical] if w != canonical)
+
+
+def file_name_rules(source: str, column: str) -> tuple[tuple[str, str], ...]:
+    """(word in the file name, canonical value) pairs, first match wins."""
+    rules = get_contract(source).file_name_rules.get(column, ())
+    return tuple((r.contains, r.value) for r in rules)
+
+
+def value_from_file_name(source: str, column: str, name: str) -> str | None:
+    """What the contract's file-name rule decides for ``name`` (None: undecidable)."""
+    for word, value in file_name_rules(source, column):
+        if word in name:
+            return value
+    return None
+
+
+def pass_words() -> tuple[str, ...]:
+    return common_rules().verdicts.pass_
+
+
+def fail_words() -> tuple[str, ...]:
+    return common_rules().verdicts.fail
+
+
+def fail_prefixes() -> tuple[str, ...]:
+    return common_rules().verdicts.fail_prefixes
+
+
+def placeholders() -> tuple[str, ...]:
+    return common_rules().placeholders
+
+
+def below_detection_words() -> tuple[str, ...]:
+    return common_rules().below_detection
+
+
+def field_separators() -> tuple[str, ...]:
+    fmt = get_contract(MARKET).failed_items
+    assert fmt is not None
+    return fmt.field_separators
+
+
+def item_separators() -> tuple[str, ...]:
+    fmt = get_contract(MARKET).failed_items
+    assert fmt is not None
+    return fmt.item_separators
+
+
+def excel_epoch() -> date:
+    return date.fromisoformat(common_rules().excel_epoch)
+
+
+def city_code() -> str:
+    return common_rules().city_code
+
+
+def quarantine_threshold(source: str) -> float:
+    return get_contract(source).quarantine_threshold
+
+
+@cache
+def county_table() -> tuple[County, ...]:
+    return counties()
+
+
+@cache
+def county_by_code() -> dict[str, County]:
+    return {c.county_code: c for c in counties()}
+
+
+def indicator_table() -> dict[str, Indicator]:
+    return indicators()
+
+
+def derive_scale(floor_area_m2: float, cost_10k_yuan: float) -> str:
+    """The contract's scale rule: the first class any of whose bounds holds."""
+    for rule in get_contract(CONSTRUCTION).scale_rule:
+        bounds = (
+            (rule.min_floor_area_m2, floor_area_m2),
+            (rule.min_cost_10k_yuan, cost_10k_yuan),
+        )
+        if all(b is None for b, _ in bounds):
+            return rule.class_
+        if any(b is not None and v >= b for b, v in bounds):
+            return rule.class_
+    raise ValueError("the contract's scale_rule has no catch-all class")
+
+
+def scale_bounds(scale: str) -> tuple[float | None, float | None]:
+    """(min floor area, min cost) of ``scale`` in the contract's rule."""
+    for rule in get_contract(CONSTRUCTION).scale_rule:
+        if rule.class_ == scale:
+            return rule.min_floor_area_m2, rule.min_cost_10k_yuan
+    raise KeyError(scale)

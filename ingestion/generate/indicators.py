@@ -1,0 +1,195 @@
+"""``indicator_reports``: the return template each responsible department fills in.
+
+One row per indicator × county × period for the plan indicators that no transactional
+export measures. The four measured indicators are never reported here (the marts compute
+them), and indicators whose unit the plan leaves empty (an index, a satisfaction score, a
+centre "built") are left out: the contract makes ``unit`` required *and* says it must equal
+the indicator's unit, which for them is nothing, so no row could be both valid and honest.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingestion.contracts.schema import County, Indicator
+from ingestion.generate import contract_view as cv
+from ingestion.generate import defects as d
+from ingestion.generate import places
+from ingestion.generate.builder import (
+    AliasPicker,
+    Cycle,
+    DefectSchedule,
+    FileBuilder,
+    FilePlan,
+    make_columns,
+)
+from ingestion.generate.cells import Cell, Tags, render_number
+from ingestion.generate.manifest import FileEntry
+from ingestion.generate.pools import department
+
+SOURCE = cv.INDICATORS
+FULL_COLUMNS = (
+    "indicator_code", "indicator_name", "county_code", "period", "value", "unit",
+    "department", "remarks",
+)  # fmt: skip
+PERIOD_FORMS = ("year", "year_cn", "quarter", "quarter_cn", "month", "month_cn")
+_QUARTERS_CN = ("一", "二", "三")
+COUNTIES_PER_INDICATOR = 4
+
+
+def reportable() -> list[Indicator]:
+    """Indicators a department reports: not measured, with a unit to report in."""
+    return [
+        ind
+        for code, ind in cv.indicator_table().items()
+        if code not in cv.MEASURED_INDICATORS and ind.unit
+    ]
+
+
+def period_text(form: str, rng: random.Random) -> str:
+    """A 2025 period (never later than Q3 / September: returns are not from the future)."""
+    q = 1 + int(rng.random() * 3)
+    m = 1 + int(rng.random() * 9)
+    return {
+        "year": "2025",
+        "year_cn": "2025年",
+        "quarter": f"2025Q{q}",
+        "quarter_cn": f"2025年第{_QUARTERS_CN[q - 1]}季度",
+        "month": f"2025-{m:02d}",
+        "month_cn": f"2025年{m}月",
+    }[form]
+
+
+@dataclass
+class IndicatorFile:
+    rel_path: str
+    fmt: str
+    encoding: str | None
+    indicators: list[Indicator]
+    batch: int
+    rules: tuple[str, ...]
+    title: str | None = None
+    notices: tuple[str, ...] = ()
+    blank_above: int = 0
+    forced_aliases: dict[str, str] = field(default_factory=dict)
+    header_variants: dict[str, str] = field(default_factory=dict)
+    defect_share: float = 0.0
+    min_defects: int = 0
+
+
+def _value(ind: Indicator, rng: random.Random, fmt: str, forms: Cycle[str], tags: Tags) -> Cell:
+    if ind.unit == "%":
+        x = round(40 + rng.random() * 60, 1)
+        form = forms.next()
+        form = {"thousands": "plain"}.get(form, form)
+        if form == "percent":
+            return render_number(x, 1, "percent", fmt, tags)
+        return render_number(x, 1, "native" if form == "native" else form, fmt, tags)
+    x = float(int(1 + rng.random() * (1500 if ind.indicator_code.startswith("GREEN") else 60)))
+    form = forms.next()
+    if form == "percent":
+        form = "plain"
+    if form == "thousands" and x < 1000:
+        form = "plain"
+    return render_number(x, 0, form, fmt, tags)
+
+
+def write_indicator_file(
+    root: Path, spec: IndicatorFile, seed: str, aliases: AliasPicker
+) -> FileEntry:
+    rng = random.Random(seed)
+    tags: Tags = set()
+    columns = make_columns(
+        SOURCE, FULL_COLUMNS, aliases, rng, tags,
+        forced=spec.forced_aliases, variants=spec.header_variants,
+    )  # fmt: skip
+    plan = FilePlan(
+        spec.rel_path, SOURCE, spec.fmt, spec.encoding, columns,
+        spec.title, spec.notices, spec.blank_above, True, tags,
+    )  # fmt: skip
+    counties = [c for c in cv.county_table() if c.county_code != "360999"]
+    periods = Cycle(PERIOD_FORMS, rng)
+    value_forms = Cycle(
+        ("plain", "fullwidth", "thousands", "percent", "native" if spec.fmt != "csv" else "plain"),
+        rng,
+    )
+    county_forms = Cycle(("full", "short", "variant"), rng)
+    city_words = Cycle(("", "全市"), rng)
+    units = sorted({ind.unit for ind in cv.indicator_table().values() if ind.unit})
+    all_names = [ind.name_zh for ind in cv.indicator_table().values()]
+    rows: list[tuple[Indicator, County | None]] = []
+    for ind in spec.indicators:
+        rows.append((ind, None))
+        rows.extend((ind, c) for c in rng.sample(counties, COUNTIES_PER_INDICATOR))
+    schedule = DefectSchedule(
+        len(rows), spec.defect_share, spec.rules, rng, min_count=spec.min_defects
+    )
+    builder = FileBuilder(root, plan)
+    for i, (ind, county) in enumerate(rows):
+        form = periods.next()
+        tags.add(f"period:{form}")
+        if county is None:
+            place = city_words.next()
+            tags.add(f"county:city_{place or 'blank'}")
+        else:
+            place = places.county_text(county, county_forms.next(), rng, tags)
+        cells: dict[str, Cell] = {
+            "indicator_code": ind.indicator_code,
+            "indicator_name": ind.name_zh if rng.random() < 0.85 else "",
+            "county_code": place,
+            "period": period_text(form, rng),
+            "value": _value(ind, rng, spec.fmt, value_forms, tags),
+            "unit": ind.unit,
+            "department": department(ind.indicator_code),
+            "remarks": "" if rng.random() < 0.8 else "根据统计快报填报",
+        }
+        code = schedule.at(i)
+        if code is None:
+            builder.emit(cells)
+            continue
+        for row, rule in _inject(code, ind, cells, rng, units, all_names):
+            builder.emit(row, rule)
+    return builder.close()
+
+
+def _inject(
+    code: str,
+    ind: Indicator,
+    cells: dict[str, Cell],
+    rng: random.Random,
+    units: list[str],
+    names: list[str],
+) -> d.Emitted:
+    if code == "required_missing":
+        return d.replace(cells, "value", rng.choice(("", "/", "—")), code)
+    if code == "invalid_number":
+        return d.replace(cells, "value", rng.choice(d.BAD_NUMBERS), code)
+    if code == "unknown_county":
+        return d.replace(cells, "county_code", rng.choice(places.FOREIGN_COUNTIES), code)
+    if code == "unknown_indicator":
+        out = dict(cells)
+        out["indicator_code"] = rng.choice(d.UNKNOWN_INDICATORS)
+        out["indicator_name"] = ""
+        return [(out, code)]
+    if code == "invalid_period":
+        return d.replace(cells, "period", rng.choice(d.BAD_PERIODS), code)
+    if code == "unit_mismatch":
+        out = dict(cells)
+        out["unit"] = rng.choice([u for u in units if u != ind.unit])
+        out["value"] = "12"
+        return [(out, code)]
+    if code == "indicator_name_mismatch":
+        out = dict(cells)
+        out["indicator_name"] = rng.choice([n for n in names if n != ind.name_zh])
+        return [(out, code)]
+    if code == "duplicate_key":
+        other = dict(cells)
+        other["value"] = "99" if cells["value"] != "99" else "98"
+        return d.duplicate_key(cells, other)
+    if code == "duplicate_row":
+        return d.duplicate_row(cells)
+    if code == "malformed_row":
+        return d.malformed(cells)
+    raise ValueError(f"indicator_reports cannot show rule {code!r}")
