@@ -1,0 +1,65 @@
+"""`qcity build`: run dbt (seeds, models, tests, unit tests) against the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warehouse.dbt_build import TARGETS, BuildError, build
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="build")(build_command)
+
+
+def build_command(
+    target: Annotated[
+        str,
+        typer.Option(help=f"Where to build: {' or '.join(TARGETS)}."),
+    ] = "duckdb",
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            help="DuckDB warehouse file (default: $QCITY_WAREHOUSE, else warehouse/qcity.duckdb).",
+        ),
+    ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option("--full-refresh", help="Rebuild incremental facts from all history."),
+    ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", "-s", help="dbt selector; repeat for several."),
+    ] = None,
+    copy: Annotated[
+        bool,
+        typer.Option(help="For PostgreSQL: copy raw and audit tables from DuckDB first."),
+    ] = True,
+    full_copy: Annotated[
+        bool,
+        typer.Option("--full-copy", help="For PostgreSQL: replace the copied tables whole."),
+    ] = False,
+) -> None:
+    """Build the indicator marts with dbt on DuckDB (default) or PostgreSQL."""
+    if target not in TARGETS:
+        typer.echo(
+            f"Error: unknown target {target!r}; choose one of {', '.join(TARGETS)}.", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        result = build(
+            warehouse=warehouse,
+            target=target,
+            full_refresh=full_refresh,
+            select=select or (),
+            copy=copy,
+            full_copy=full_copy,
+        )
+    except BuildError as exc:
+        typer.echo(f"Error: {str(exc).rstrip('.')}.", err=True)
+        raise typer.Exit(1) from None
+    copied = sum(result.rows_copied.values())
+    note = f", {copied} rows copied to PostgreSQL first" if result.rows_copied else ""
+    typer.echo(f"Built on {result.target} in {result.seconds:.1f} s{note}.")

@@ -1,0 +1,93 @@
+"""`qcity build` from the user's side: empty warehouse, docs, and one-sentence errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from typer.testing import CliRunner
+
+from qcity.cli import app
+from tests.dbt.conftest import dbt_paths, new_warehouse, qcity_build, query
+from warehouse.dbt_build import run_dbt
+
+
+def invoke(warehouse: Path, *args: str, env: dict[str, str] | None = None):
+    with mock.patch.dict(os.environ, {"QCITY_WAREHOUSE": str(warehouse), **(env or {})}):
+        return CliRunner().invoke(app, ["build", *args])
+
+
+@pytest.mark.slow
+def test_build_on_a_new_warehouse_gives_an_all_no_data_scorecard(tmp_path: Path) -> None:
+    warehouse = tmp_path / "new" / "qcity.duckdb"
+    with dbt_paths(tmp_path) as target:
+        output = qcity_build(warehouse)
+        assert "Built on duckdb" in output
+        statuses = query(
+            warehouse,
+            "select status, count(*) from marts.mart_indicator_scorecard group by 1 order by 1",
+        )
+        # The four qualitative targets: 全省先进水平, 全省前列 and the two centres to build.
+        assert statuses == [("no_data", 30), ("qualitative", 4)]
+        docs = run_dbt(["docs", "generate"], warehouse.resolve(), capture=True)
+        assert docs.returncode == 0, docs.stdout
+        assert (target / "catalog.json").exists()
+        assert (target / "index.html").exists()
+
+
+def test_unknown_target_is_one_sentence(tmp_path: Path) -> None:
+    result = invoke(tmp_path / "w.duckdb", "--target", "oracle")
+    assert result.exit_code == 2
+    assert "unknown target 'oracle'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_postgres_is_one_sentence(tmp_path: Path) -> None:
+    result = invoke(tmp_path / "w.duckdb", "--target", "postgres", env={"QCITY_PG_PORT": "1"})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot connect to PostgreSQL at 127.0.0.1:1")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_busy_warehouse_is_one_sentence(tmp_path: Path) -> None:
+    warehouse = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = invoke(warehouse)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert "in use by another process" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_failing_dbt_test_makes_the_build_fail(tmp_path: Path) -> None:
+    warehouse = tmp_path / "bad.duckdb"
+    with new_warehouse(warehouse) as con:
+        # A verdict outside the contract's vocabulary breaks an accepted_values test.
+        con.execute(
+            "insert into raw.market_sampling (sample_id, sampling_type, product_name, "
+            "sampled_unit, county_code, sampling_date, verdict, _load_id, _row_number) "
+            "values ('X1', 'food', '大米', '超市', '360902', date '2025-01-05', 'maybe', 1, 2)"
+        )
+    with dbt_paths(tmp_path):
+        result = invoke(warehouse, "--select", "stg_market_regulation__market_sampling")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: dbt build on duckdb failed (exit code 1)")

@@ -1,0 +1,160 @@
+"""Run the dbt project against the warehouse: what `qcity build` does.
+
+dbt runs in a child process of this interpreter (`python -m dbt.cli.main`), so its global
+state, logging and exit code stay its own, with the project and profiles in `dbt_project/`.
+The DuckDB target reads the warehouse named by `QCITY_WAREHOUSE`; the PostgreSQL target
+first receives a copy of the warehouse's raw and audit tables (warehouse.postgres_copy).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from warehouse.connection import WarehouseBusy, connect
+from warehouse.postgres_copy import (
+    PostgresCopyError,
+    PostgresSettings,
+    copy_schemas,
+    first_line,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+
+
+class BuildError(RuntimeError):
+    """A build that could not start or did not succeed; the message is one sentence."""
+
+
+@dataclass
+class BuildResult:
+    target: str
+    warehouse: Path
+    seconds: float
+    rows_copied: dict[str, int] = field(default_factory=dict)
+
+
+def default_warehouse() -> Path:
+    """`QCITY_WAREHOUSE`, else warehouse/qcity.duckdb, always absolute (dbt runs elsewhere)."""
+    value = os.environ.get("QCITY_WAREHOUSE")
+    path = Path(value) if value else PROJECT_ROOT / "warehouse" / "qcity.duckdb"
+    return path.expanduser().resolve()
+
+
+def prepare_warehouse(warehouse: Path) -> None:
+    """Create the raw and audit tables when missing, so a build on an empty warehouse works."""
+    try:
+        connect(warehouse).close()
+    except WarehouseBusy as exc:
+        raise BuildError(str(exc)) from None
+    except duckdb.Error as exc:
+        raise BuildError(f"cannot open the warehouse {warehouse}: {first_line(exc)}") from exc
+
+
+def dbt_environment(warehouse: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment dbt runs in: the warehouse path and no usage statistics sent."""
+    env = dict(os.environ)
+    env["QCITY_WAREHOUSE"] = str(warehouse)
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.setdefault("DBT_PROFILES_DIR", str(DBT_PROJECT_DIR))
+    env.setdefault("DBT_PROJECT_DIR", str(DBT_PROJECT_DIR))
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_dbt(
+    args: Sequence[str],
+    warehouse: Path,
+    target: str = "duckdb",
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command (`build`, `docs generate`, ...) with the project's profiles."""
+    if target not in TARGETS:
+        raise BuildError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    command = [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        target,
+    ]
+    return subprocess.run(
+        command,
+        env=dbt_environment(warehouse, env),
+        cwd=DBT_PROJECT_DIR,
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+def build(
+    warehouse: Path | None = None,
+    target: str = "duckdb",
+    full_refresh: bool = False,
+    select: Sequence[str] = (),
+    dbt_vars: str | None = None,
+    copy: bool = True,
+    full_copy: bool = False,
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+) -> BuildResult:
+    """`dbt build` (seeds, models, tests, unit tests) against one target.
+
+    For PostgreSQL, the raw and audit tables are first copied from the DuckDB warehouse
+    (only new loads, unless `full_copy`), unless `copy` is False.
+    """
+    started = time.perf_counter()
+    warehouse = (warehouse or default_warehouse()).expanduser().resolve()
+    prepare_warehouse(warehouse)
+    rows_copied: dict[str, int] = {}
+    if target == "postgres" and copy:
+        settings = PostgresSettings.from_env({**os.environ, **(env or {})})
+        try:
+            rows_copied = copy_schemas(warehouse, settings, full=full_copy)
+        except PostgresCopyError as exc:
+            raise BuildError(str(exc)) from exc
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    for selector in select:
+        args += ["--select", selector]
+    if dbt_vars:
+        args += ["--vars", dbt_vars]
+    completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
+    if completed.returncode != 0:
+        detail = ""
+        if capture:
+            detail = ": " + _last_error(completed.stdout + completed.stderr)
+        raise BuildError(f"dbt build on {target} failed (exit code {completed.returncode}){detail}")
+    return BuildResult(target, warehouse, time.perf_counter() - started, rows_copied)
+
+
+def _last_error(output: str) -> str:
+    """dbt's first summary line after "Completed with N errors", else its last line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if "Completed with" in line:
+            for following in lines[i + 1 :]:
+                text = re.sub(r"\x1b\[[0-9;]*m", "", following)
+                text = re.sub(r"^\d\d:\d\d:\d\d\s+", "", text).strip()
+                if text:
+                    return text
+    return lines[-1] if lines else "no output"
