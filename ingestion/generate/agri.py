@@ -263,6 +263,8 @@ def rules_for(spec: AgriFile) -> tuple[str, ...]:
         "unknown_county",
         "verdict_inconsistent",
     ]
+    if cv.out_of_range_value(SOURCE, "measured_value") is not None:
+        rules.append("out_of_range")
     if spec.fmt == "csv":
         rules.append("malformed_row")
     return tuple(rules)
@@ -306,6 +308,15 @@ def inject(
         return d.duplicate_row(cells)
     if code == "malformed_row":
         return d.malformed(cells)
+    if code == "out_of_range":
+        # a negative reading, reported as a pass so the verdict check has nothing to say
+        out = dict(cells)
+        value = cv.out_of_range_value(SOURCE, "measured_value")
+        assert value is not None
+        out["measured_value"] = fmt_decimal(value, r.item.decimals)
+        if not r.passed:
+            out["verdict"] = rng.choice(("合格", "符合"))
+        return [(out, code)]
     raise ValueError(f"agri_testing cannot show rule {code!r}")
 
 

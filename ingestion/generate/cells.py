@@ -1,4 +1,4 @@
-"""How one value is spelled in an export: dates, numbers, placeholders and header cells.
+"""How one value is spelled in an export: dates, numbers and header cells.
 
 Every spelling that a departmental export can use (the contract's "variations every reader
 must tolerate") is produced here, and every function records the variation it used as a tag
@@ -8,7 +8,6 @@ default run exercises each variation instead of hoping it does.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,11 +26,6 @@ class DateCell:
 
 #: What a writer accepts for a cell. ``int``/``float`` become number cells in workbooks.
 Cell = str | int | float | DateCell | None
-
-#: Date spellings a text cell can carry (all formats).
-TEXT_DATE_FORMS = ("iso", "slash", "dot", "cn", "datetime", "serial")
-#: Extra date spellings only a workbook can carry: a real date cell.
-EXCEL_DATE_FORMS = (*TEXT_DATE_FORMS, "cell")
 
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _TO_FULLWIDTH_PUNCT = str.maketrans({"(": "（", ")": "）", "/": "／", ";": "；"})
@@ -122,13 +116,6 @@ def render_number(
         raise ValueError(f"unknown number form {form!r}")
     tags.add(f"number:{form}")
     return out
-
-
-def placeholder(rng: random.Random, tags: Tags, choices: tuple[str, ...] | None = None) -> str:
-    """A cell that means "nothing here", drawn from the contract's placeholder list."""
-    word = rng.choice(choices if choices is not None else cv.placeholders())
-    tags.add(f"placeholder:{word or '<empty>'}")
-    return word
 
 
 def header_variant(alias: str, kind: str, tags: Tags) -> str:

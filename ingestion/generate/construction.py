@@ -237,6 +237,8 @@ def rules_for(spec: ConstructionFile) -> tuple[str, ...]:
         rules.append("invalid_integer")
     if "scale_class" in cols:
         rules.append("unknown_value")
+    if cv.out_of_range_value(SOURCE, "floor_area_m2") is not None:
+        rules.append("out_of_range")
     if spec.fmt == "csv":
         rules.append("malformed_row")
     return tuple(rules)
@@ -273,6 +275,10 @@ def inject(code: str, p: Project, cells: dict[str, Cell], sp: _Spelling) -> d.Em
         return d.duplicate_row(cells)
     if code == "malformed_row":
         return d.malformed(cells)
+    if code == "out_of_range":
+        value = cv.out_of_range_value(SOURCE, "floor_area_m2")
+        assert value is not None
+        return d.replace(cells, "floor_area_m2", f"{value - 1234.5:.2f}", code)
     raise ValueError(f"construction_acceptance cannot show rule {code!r}")
 
 

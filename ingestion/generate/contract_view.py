@@ -108,18 +108,9 @@ def city_code() -> str:
     return common_rules().city_code
 
 
-def quarantine_threshold(source: str) -> float:
-    return get_contract(source).quarantine_threshold
-
-
 @cache
 def county_table() -> tuple[County, ...]:
     return counties()
-
-
-@cache
-def county_by_code() -> dict[str, County]:
-    return {c.county_code: c for c in counties()}
 
 
 def indicator_table() -> dict[str, Indicator]:
@@ -140,9 +131,26 @@ def derive_scale(floor_area_m2: float, cost_10k_yuan: float) -> str:
     raise ValueError("the contract's scale_rule has no catch-all class")
 
 
-def scale_bounds(scale: str) -> tuple[float | None, float | None]:
-    """(min floor area, min cost) of ``scale`` in the contract's rule."""
-    for rule in get_contract(CONSTRUCTION).scale_rule:
-        if rule.class_ == scale:
-            return rule.min_floor_area_m2, rule.min_cost_10k_yuan
-    raise KeyError(scale)
+def bounds(source: str, column: str) -> tuple[float | None, float | None]:
+    """Inclusive (min, max) of a numeric column, when the contract sets any.
+
+    Read with ``getattr`` so the generator keeps working on a contract without bounds;
+    a source with no bounded column then simply shows no ``out_of_range`` rows.
+    """
+    spec = get_contract(source).column(column)
+    return getattr(spec, "min_value", None), getattr(spec, "max_value", None)
+
+
+def out_of_range_value(source: str, column: str) -> float | None:
+    """A value just outside the column's bounds (None when it has none)."""
+    low, high = bounds(source, column)
+    if low is not None:
+        return low - max(1.0, abs(low))
+    if high is not None:
+        return high + max(1.0, abs(high))
+    return None
+
+
+def max_cell_chars() -> int | None:
+    """Longest cell the contract accepts; a longer one is a ``value_too_long`` row."""
+    return getattr(common_rules(), "max_cell_chars", None)

@@ -228,7 +228,7 @@ def _market(run: _Run) -> None:
         rel_path=f"{m}2025年食品安全抽检公告信息.xlsx",
         fmt="xlsx", encoding=None, rows=small, batch=7,
         columns=_without(MARKET_COLUMNS, "sampling_date"),
-        date_forms=("cell", "cn", "serial"), fail_prefix_share=0.6,
+        kinds=("food",), date_forms=("cell", "cn", "serial"), fail_prefix_share=0.6,
         title="宜春市2025年食品安全抽检公告信息", defect_share=share,
     )  # fmt: skip
     write(announced)
@@ -282,6 +282,18 @@ def _market_rejects(run: _Run, m: str, small: int) -> None:
     pdf = f"{m}宜春市2025年第2期食品安全抽检公告.pdf"
     bad_files.write_pdf(run.out / pdf)
     run.rejected(pdf, cv.MARKET, "pdf", None, "unsupported_format")
+
+    # An export whose system clock ran 30 years ahead: every date is after any load day.
+    future = MarketFile(
+        rel_path=f"{m}监督抽检数据导出（系统）.csv", fmt="csv", encoding="utf-8", rows=40,
+        batch=12, columns=MARKET_COLUMNS, date_forms=("iso", "slash"), clock_error_years=30,
+    )  # fmt: skip
+    entry, _ = write_market_file(
+        run.out, future, run.seed_for(future.rel_path), AliasPicker(), None
+    )
+    entry.reject("future_dates")
+    entry.variations.add("file:future_dates")
+    run.add(entry)
 
     mixed = f"{m}抽检数据_合并.csv"
     source = run.out / f"{m}宜春市市场监督管理局2025年监督抽检信息汇总.csv"

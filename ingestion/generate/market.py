@@ -224,7 +224,9 @@ class Layout:
         self.c_fail = Cycle(self.fail_words, rng)
         self.c_field = Cycle(self.field_seps, rng)
         self.c_item = Cycle(self.item_seps, rng)
-        self.c_blank = Cycle(self.placeholders, rng)
+        # "未发现不合格项目" is a placeholder only a failed-items cell would say
+        self.c_blank = Cycle([p for p in self.placeholders if "不合格" not in p], rng)
+        self.c_no_items = Cycle(self.placeholders, rng)
         self.c_batch = Cycle(self.batch_forms, rng)
 
 
@@ -241,8 +243,8 @@ def failed_text(items: tuple[FailItem, ...], layout: Layout, tags: Tags) -> str:
     return joiner.join(parts)
 
 
-def _blank(layout: Layout, tags: Tags) -> str:
-    word = layout.c_blank.next()
+def _blank(layout: Layout, tags: Tags, cycle: Cycle[str] | None = None) -> str:
+    word = (cycle or layout.c_blank).next()
     tags.add(f"placeholder:{word or '<empty>'}")
     return word
 
@@ -315,7 +317,9 @@ def render(rec: MarketRecord, layout: Layout, tags: Tags) -> dict[str, Cell]:
         c["verdict"] = word
     if "failed_items_text" in cols:
         c["failed_items_text"] = (
-            failed_text(rec.failed, layout, tags) if rec.failed else _blank(layout, tags)
+            failed_text(rec.failed, layout, tags)
+            if rec.failed
+            else _blank(layout, tags, layout.c_no_items)
         )
     c["task_source"] = rec.task_source
     c["remarks"] = rec.remarks if rec.remarks else _blank(layout, tags)
@@ -332,9 +336,18 @@ def rules_for(layout: Layout) -> tuple[str, ...]:
         rules.append("invalid_verdict")
     if "failed_items_text" in cols:
         rules.append("verdict_inconsistent")
+    if "remarks" in cols and cv.max_cell_chars():
+        rules.append("value_too_long")
     if layout.fmt == "csv":
         rules.append("malformed_row")
     return tuple(rules)
+
+
+def too_long_text() -> str:
+    """A remark pasted with a whole report behind it: longer than the contract allows."""
+    limit = cv.max_cell_chars() or 4000
+    sentence = "经复检，该批次产品检验结论维持不变，已责令经营者下架并召回同批次产品。"
+    return (sentence * (limit // len(sentence) + 2))[: limit + 50]
 
 
 def inject(
@@ -384,6 +397,8 @@ def inject(
         return d.duplicate_row(cells)
     if code == "malformed_row":
         return d.malformed(cells)
+    if code == "value_too_long":
+        return d.replace(cells, "remarks", too_long_text(), code)
     raise ValueError(f"market_sampling cannot show rule {code!r}")
 
 
@@ -419,6 +434,8 @@ class MarketFile:
     defect_cap: float = 0.12
     keep_records: bool = False
     crlf: bool = True
+    #: years the exporting system's clock was ahead (a file for the future_dates rule)
+    clock_error_years: int = 0
     #: the verdict of every row when the file has no verdict column and its name does not
     #: tell (a file that must be rejected as undecidable still holds a 合格 list's rows)
     assume_verdict: bool | None = None
@@ -500,6 +517,8 @@ def write_market_file(
             rec = records[i]
         else:
             rec = factory.make()
+            if spec.clock_error_years:
+                rec = _clock_ahead(rec, spec.clock_error_years)
         code = schedule.at(i) if records is None else None
         cells = render(rec, layout, tags)
         emitted = [(cells, None)] if code is None else inject(code, rec, cells, layout, tags)
@@ -520,12 +539,27 @@ def write_market_file(
     return builder.close(), kept
 
 
+def _clock_ahead(rec: MarketRecord, years: int) -> MarketRecord:
+    """Every date of ``rec`` as a system whose clock runs ``years`` ahead writes it."""
+
+    def ahead(day: date | None) -> date | None:
+        return None if day is None else day.replace(year=day.year + years)
+
+    return replace(
+        rec,
+        sampling_date=ahead(rec.sampling_date),
+        announcement_date=ahead(rec.announcement_date),
+        production_date=ahead(rec.production_date),
+    )
+
+
 def corrected(records: list[MarketRecord], rng: random.Random, share: float) -> list[MarketRecord]:
-    """A corrected re-export: the same samples, ``share`` of them with the verdict flipped
-    (failed items added or removed to match) and a remark saying so."""
+    """A corrected re-export: the same samples, ``share`` of them (at least one) with the
+    verdict flipped (failed items added or removed to match) and a remark saying so."""
     out = []
-    for rec in records:
-        if rng.random() < share:
+    flip = {i for i in range(len(records)) if rng.random() < share} or {0}
+    for i, rec in enumerate(records):
+        if i in flip:
             if rec.passed:
                 items = (rng.choice(rec.product.fail_items),)
                 rec = replace(rec, passed=False, failed=items, remarks="更正：复检不合格")

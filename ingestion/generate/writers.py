@@ -47,9 +47,6 @@ class CsvSink:
     def write_row(self, cells: Sequence[Cell]) -> None:
         self._writer.writerow(["" if c is None else c for c in cells])
 
-    def write_rows(self, rows: list[list[Any]]) -> None:
-        self._writer.writerows(rows)
-
     def write_blank(self, width: int) -> None:
         self._writer.writerow([""] * width)
 
