@@ -184,6 +184,12 @@ class _Spelling:
         }
         self.pass_words = Cycle(cv.pass_words(), rng)
         self.fail_words = Cycle(cv.fail_words(), rng)
+        # a rapid test reads 阴性/阳性 when the contract knows those words
+        self.rapid_pass = "阴性" if "阴性" in cv.pass_words() else cv.pass_words()[0]
+        self.rapid_fail = "阳性" if "阳性" in cv.fail_words() else cv.fail_words()[0]
+        self.plain_pass = [w for w in ("合格", "符合") if w in cv.pass_words()] or [
+            cv.pass_words()[0]
+        ]
 
 
 def _number(x: float, item: AgriItem, form: str, sp: _Spelling, tags: Tags) -> Cell:
@@ -245,10 +251,11 @@ def render(s: AgriSample, r: ItemResult, sp: _Spelling, tags: Tags) -> dict[str,
         c["limit_value"] = sp.blank.next()
     else:
         c["limit_value"] = _number(item.limit, item, sp.limits.next(), sp, tags)
+    rapid = s.method == "rapid" and rng.random() < 0.7
     if r.passed:
-        word = "阴性" if s.method == "rapid" and rng.random() < 0.7 else sp.pass_words.next()
+        word = sp.rapid_pass if rapid else sp.pass_words.next()
     else:
-        word = "阳性" if s.method == "rapid" and rng.random() < 0.7 else sp.fail_words.next()
+        word = sp.rapid_fail if rapid else sp.fail_words.next()
     tags.add(f"verdict:{word}")
     c["verdict"] = word
     return c
@@ -298,7 +305,7 @@ def inject(
         out = dict(cells)
         out["limit_value"] = fmt_decimal(limit, r.item.decimals)
         out["measured_value"] = fmt_decimal(limit * 3, r.item.decimals)
-        out["verdict"] = rng.choice(("合格", "符合", "阴性"))
+        out["verdict"] = rng.choice(sp.plain_pass)
         return [(out, code)]
     if code == "duplicate_key":
         other = dict(cells)
@@ -315,7 +322,7 @@ def inject(
         assert value is not None
         out["measured_value"] = fmt_decimal(value, r.item.decimals)
         if not r.passed:
-            out["verdict"] = rng.choice(("合格", "符合"))
+            out["verdict"] = rng.choice(sp.plain_pass)
         return [(out, code)]
     raise ValueError(f"agri_testing cannot show rule {code!r}")
 

@@ -216,6 +216,17 @@ class Layout:
     batch_forms: tuple[str, ...] = ("iso", "slash", "cn", "annotated", "batch")
 
     def __post_init__(self) -> None:
+        # A file may use a subset of the contract's words, never a word the contract lacks:
+        # otherwise the manifest would promise a load the reader must refuse.
+        for used, allowed in (
+            (self.pass_words, cv.pass_words()),
+            (self.fail_words, cv.fail_words()),
+            (self.field_seps, cv.field_separators()),
+            (self.item_seps, cv.item_separators()),
+        ):
+            unknown = set(used) - set(allowed)
+            if unknown:
+                raise ValueError(f"not in the contract: {sorted(unknown)}")
         rng = self.rng
         self.cols = frozenset(self.columns)
         self.c_dates = Cycle(self.date_forms, rng)
@@ -385,7 +396,7 @@ def inject(
             out["failed_items_text"] = failed_text((item,), layout, tags)
         else:
             # a fail row with no failed items (and a plain fail word, so none hides there)
-            out["failed_items_text"] = rng.choice(("", "/", "未发现不合格项目"))
+            out["failed_items_text"] = rng.choice(cv.placeholders()[:3])
             if "verdict" in cols:
                 out["verdict"] = rng.choice(cv.fail_words())
         return [(out, code)]
@@ -542,14 +553,14 @@ def write_market_file(
 def _clock_ahead(rec: MarketRecord, years: int) -> MarketRecord:
     """Every date of ``rec`` as a system whose clock runs ``years`` ahead writes it."""
 
-    def ahead(day: date | None) -> date | None:
-        return None if day is None else day.replace(year=day.year + years)
+    def ahead(day: date) -> date:
+        return day.replace(year=day.year + years)
 
     return replace(
         rec,
         sampling_date=ahead(rec.sampling_date),
         announcement_date=ahead(rec.announcement_date),
-        production_date=ahead(rec.production_date),
+        production_date=ahead(rec.production_date) if rec.production_date else None,
     )
 
 
