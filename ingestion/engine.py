@@ -20,16 +20,17 @@ import pyarrow.compute as pc
 from ingestion.contracts import ColumnSpec, ColumnType, Contract, common_rules
 from ingestion.errors import FileRejected
 from ingestion.header import HeaderMatch
-from ingestion.hooks import CHILD_TABLES, ROW_CHECKS, WHEN_ABSENT
-from ingestion.normalize.dates import earliest_plausible, parse_date
+from ingestion.hooks import CHILD_TABLES, HELPER_COLUMNS, WHEN_ABSENT
+from ingestion.normalize.dates import parse_date
 from ingestion.normalize.numbers import parse_integer, parse_number
 from ingestion.normalize.periods import parse_period
 from ingestion.normalize.places import resolve_county
 from ingestion.normalize.text import clean_text, nfkc, normalize_header, squeeze
 from ingestion.normalize.verdicts import failed_items_in_verdict, parse_verdict
-from ingestion.normalize.vocabularies import allowed_words, parse_enum, parse_indicator_code
+from ingestion.normalize.vocabularies import parse_enum, parse_indicator_code
 from ingestion.problems import Problem, encode
 from ingestion.readers.base import RawBatch
+from ingestion.validation.runner import FileValidator
 
 ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     ColumnType.STRING: pa.string(),
@@ -146,25 +147,14 @@ def _from_file_name(contract: Contract, column: str, file_name: str) -> str:
 
 
 def _clean_strings(raw: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Vectorised clean_text over the column's distinct values: NFKC, trim, placeholders to
-    null, overlong cells flagged (their value is not kept)."""
+    """Vectorised clean_text over the column's distinct values: NFKC, trim, placeholders and
+    empties to null. Text cannot fail to parse; whether it is acceptable is the suite's call."""
     encoded = raw.dictionary_encode()
-    distinct, indices = encoded.dictionary, encoded.indices
-    text = pc.utf8_trim_whitespace(pc.utf8_normalize(distinct, form="NFKC"))
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, form="NFKC"))
     squeezed = pc.replace_substring_regex(text, pattern=r"\s+", replacement="")
     blank = pc.fill_null(pc.is_in(squeezed, value_set=_placeholder_array()), True)
-    too_long = pc.fill_null(
-        pc.greater(pc.utf8_length(distinct), common_rules().max_cell_chars), False
-    )
-    values = pc.if_else(pc.or_(blank, too_long), pa.scalar(None, pa.string()), text)
-    problems = pc.if_else(
-        too_long,
-        pc.binary_join_element_wise(
-            "value_too_long\x1f", pc.cast(pc.utf8_length(distinct), pa.string()), ""
-        ),
-        pa.scalar(None, pa.string()),
-    )
-    return values.take(indices), problems.take(indices), pa.nulls(len(raw), pa.bool_())
+    values = pc.if_else(blank, pa.scalar(None, pa.string()), text)
+    return values.take(encoded.indices), pa.nulls(len(raw)), pa.nulls(len(raw), pa.bool_())
 
 
 @cache
@@ -173,7 +163,12 @@ def _placeholder_array() -> pa.Array:
 
 
 def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:
-    """One cell of a typed column. Blank → (None, None, None); the caller decides if required."""
+    """One cell of a typed column: (value, parse problem, below-detection flag).
+
+    A cell that cannot be read as its type (no date, no number) is a parse problem. A word
+    that is read but not in a vocabulary (an unknown county, verdict or sampling type) is
+    passed through as written, for the validation suite to judge.
+    """
     text = clean_text(raw)
     if text is None:
         if col.type is ColumnType.COUNTY and col.blank_means_city:
@@ -182,11 +177,7 @@ def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:
     match col.type:
         case ColumnType.DATE:
             parsed = parse_date(text)
-            if parsed is None:
-                return None, encode("invalid_date"), None
-            if parsed < earliest_plausible() or (col.not_after_load and parsed > load_date):
-                return None, encode("date_out_of_range"), None
-            return parsed, None, None
+            return (parsed, None, None) if parsed else (None, encode("invalid_date"), None)
         case ColumnType.NUMBER:
             number = parse_number(text)
             if not number.ok and parse_verdict(text):
@@ -196,28 +187,20 @@ def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:
             return number.value, None, number.below_detection
         case ColumnType.INTEGER:
             integer = parse_integer(text)
-            return (
-                (integer, None, None)
-                if integer is not None
-                else (None, encode("invalid_integer"), None)
-            )
-        case ColumnType.VERDICT:
-            verdict = parse_verdict(text)
-            return (verdict, None, None) if verdict else (None, encode("invalid_verdict"), None)
-        case ColumnType.ENUM:
-            value = parse_enum(col, text)
-            if value is None:
-                return None, encode("unknown_value", allowed_words(col)), None
-            return value, None, None
-        case ColumnType.COUNTY:
-            code = resolve_county(text, allow_city=col.allow_city)
-            return (code, None, None) if code else (None, encode("unknown_county"), None)
+            if integer is None:
+                return None, encode("invalid_integer"), None
+            return integer, None, None
         case ColumnType.PERIOD:
             period = parse_period(text)
             return (period, None, None) if period else (None, encode("invalid_period"), None)
+        case ColumnType.VERDICT:
+            return parse_verdict(text) or text, None, None
+        case ColumnType.ENUM:
+            return parse_enum(col, text) or text, None, None
+        case ColumnType.COUNTY:
+            return resolve_county(text, allow_city=col.allow_city) or text, None, None
         case ColumnType.INDICATOR_CODE:
-            code = parse_indicator_code(text)
-            return (code, None, None) if code else (None, encode("unknown_indicator"), None)
+            return parse_indicator_code(text) or squeeze(text), None, None
         case ColumnType.BOOLEAN:
             return squeeze(text).lower() in {"true", "1", "是", "y", "yes"}, None, None
     return text, None, None
@@ -254,7 +237,7 @@ def _skippable_rows(plan: FilePlan, batch: RawBatch) -> pa.Array:
     return pc.fill_null(skip.combine_chunks() if isinstance(skip, pa.ChunkedArray) else skip, False)
 
 
-def normalize_batch(plan: FilePlan, batch: RawBatch) -> NormalizedBatch:
+def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -> NormalizedBatch:
     contract = plan.contract
     skip = _skippable_rows(plan, batch)
     rows_skipped = pc.sum(skip).as_py() or 0 if len(skip) else 0
@@ -265,7 +248,6 @@ def normalize_batch(plan: FilePlan, batch: RawBatch) -> NormalizedBatch:
         batch.malformed,
     )
     n = raw.num_rows
-    null = pa.scalar(None, pa.string())
 
     values: dict[str, pa.Array] = {}
     problems: list[tuple[str, pa.Array, pa.Array | None]] = []  # (column, problems, raw text)
@@ -317,22 +299,17 @@ def normalize_batch(plan: FilePlan, batch: RawBatch) -> NormalizedBatch:
             values[col.name] = pa.nulls(n, ARROW_TYPES[col.type])
         values[col.name] = values[col.name].cast(ARROW_TYPES[col.type])
 
-    # Required values, after fallbacks, defaults and hooks.
-    missing_problem = encode("required_missing")
-    for i, (name, col_problems, texts) in enumerate(problems):
-        if contract.column(name).required:
-            missing = pc.and_(pc.is_null(values[name]), pc.is_null(col_problems))
-            problems[i] = (name, pc.if_else(missing, missing_problem, col_problems), texts)
-    for col in contract.columns:
-        if col.required and plan.sources[col.name].hook:
-            missing = pc.is_null(values[col.name])
-            problems.append((col.name, pc.if_else(missing, missing_problem, null), None))
-
     typed = pa.table({c.name: values[c.name] for c in contract.columns})
     typed = typed.append_column("_row_number", raw_batch.row_numbers)
-    for check in contract.row_checks:
-        for name, check_problems in ROW_CHECKS[check](contract, typed):
-            problems.append((name, check_problems, raw_text.get(name)))
+    checked = typed
+    for hook in contract.helper_columns:
+        for name, column in HELPER_COLUMNS[hook](contract, typed).items():
+            checked = checked.append_column(name, column)
+    problems += [
+        (name, found, raw_text.get(name)) for name, found in validator.check_batch(checked)
+    ]
+    order = {c.name: i for i, c in enumerate(contract.columns)}
+    problems.sort(key=lambda p: order.get(p[0], len(order)))
 
     bad = pa.array([False] * n, pa.bool_())
     for _, col_problems, _ in problems:
@@ -405,6 +382,11 @@ def _quarantine_records(
             Problem.decode(name, encoded[k], texts[k])
             for name, encoded, texts in per_column
             if encoded[k] is not None
+        ]
+        # A cell that could not be read is also empty; saying so again adds nothing.
+        unreadable = {p.column for p in row_problems if p.rule != "required_missing"}
+        row_problems = [
+            p for p in row_problems if p.rule != "required_missing" or p.column not in unreadable
         ]
         records.append(
             QuarantinedRow(

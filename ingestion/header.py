@@ -66,35 +66,38 @@ def _score(match: HeaderMatch) -> tuple[int, int]:
     return len(match.positions), required
 
 
+def _best(preview: list[list[str]], contracts: list[Contract]) -> HeaderMatch | None:
+    best: HeaderMatch | None = None
+    for row_index, cells in enumerate(preview):
+        for contract in contracts:
+            match = match_row(contract, cells, row_index)
+            if best is None or _score(match) > _score(best):
+                best = match
+    return best if best is not None and len(best.positions) >= MIN_MATCHES else None
+
+
 def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMatch:
     """The best (row, contract) pair in the preview, scored by matched then required columns.
 
     With `source` given only that contract is tried, but a file that plainly belongs to
-    another source is reported as such rather than as "no header".
+    another source (its headers fit that source better) is reported as such.
     """
-    candidates = [get_contract(source)] if source else all_contracts()
-    best: HeaderMatch | None = None
-    for row_index, cells in enumerate(preview):
-        for contract in candidates:
-            match = match_row(contract, cells, row_index)
-            if best is None or _score(match) > _score(best):
-                best = match
-    if best is not None and len(best.positions) >= MIN_MATCHES:
-        return best
-    if source:
-        other = find_header(preview) if _any_header(preview) else None
-        if other is not None:
-            raise FileRejected("wrong_source", source)
-    if any(any(c.strip() for c in row) for row in preview):
-        raise FileRejected(
-            "unknown_source", f"no known column names in the first {len(preview)} rows"
-        )
-    raise FileRejected("empty")
-
-
-def _any_header(preview: list[list[str]]) -> bool:
-    return any(
-        len(match_row(c, cells, i).positions) >= MIN_MATCHES
-        for i, cells in enumerate(preview)
-        for c in all_contracts()
-    )
+    detected = _best(preview, all_contracts())
+    if source is None:
+        if detected is not None:
+            return detected
+        if any(any(c.strip() for c in row) for row in preview):
+            raise FileRejected(
+                "unknown_source", f"no known column names in the first {len(preview)} rows"
+            )
+        raise FileRejected("empty")
+    wanted = _best(preview, [get_contract(source)])
+    if (
+        detected is not None
+        and detected.contract.name != source
+        and (wanted is None or _score(detected) > _score(wanted))
+    ):
+        raise FileRejected("wrong_source", source)
+    if wanted is None:
+        raise FileRejected("no_header", str(len(preview)))
+    return wanted

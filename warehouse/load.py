@@ -14,9 +14,10 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -28,6 +29,8 @@ from ingestion.header import HeaderMatch, find_header
 from ingestion.problems import Problem, encode
 from ingestion.readers import open_export
 from ingestion.readers.base import RawTable, RestartExact
+from ingestion.validation.docs import store_result
+from ingestion.validation.runner import FileValidator, ValidationSummary
 
 _HASH_CHUNK = 1 << 22
 
@@ -46,8 +49,13 @@ class LoadResult:
     error_en: str | None = None
     reject_rule: str | None = None
     load_id: int | None = None
+    validation: ValidationSummary | None = None
+    #: quarantined rows of a file that was then rejected whole (kept for the correction
+    #: workbook only: the warehouse keeps nothing of a rejected file)
+    rejected_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
+        """The per-file JSON line of `qcity ingest --json`."""
         keys = (
             "file",
             "source",
@@ -58,7 +66,23 @@ class LoadResult:
             "rows_quarantined",
             "error",
         )
-        return {k: v for k, v in asdict(self).items() if k in keys}
+        return {k: getattr(self, k) for k in keys}
+
+    def failed_expectations(self) -> list[dict[str, object]]:
+        if self.validation is None or self.validation.result is None:
+            return []
+        return [
+            {
+                "expectation": r.expectation_config.type,
+                "column": r.expectation_config.meta.get("column"),
+                "rule": r.expectation_config.meta.get("rule"),
+                "level": r.expectation_config.meta.get("level"),
+                "unexpected_count": r.result.get("unexpected_count"),
+                "sample": r.result.get("partial_unexpected_list", [])[:5],
+            }
+            for r in self.validation.result.results
+            if not r.success
+        ]
 
 
 def file_sha256(path: Path) -> str:
@@ -103,10 +127,16 @@ class Loader:
     """Loads files into one warehouse connection, one transaction per file."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, now: Callable[[], datetime] = datetime.now
+        self,
+        con: duckdb.DuckDBPyConnection,
+        now: Callable[[], datetime] = datetime.now,
+        dry_run: bool = False,
     ) -> None:
         self.con = con
         self.now = now
+        #: validate only: every file's transaction is rolled back and nothing is recorded
+        self.dry_run = dry_run
+        self._pending_validation: tuple | None = None
 
     # -- public --------------------------------------------------------------------------
 
@@ -122,7 +152,7 @@ class Loader:
             [sha],
         ).fetchone()
         result.load_id = self._next_load_id()
-        if previous:
+        if previous and not self.dry_run:
             result.status, result.source = "duplicate", previous[0]
             self._record(result, path, received_at, None, None)
             return result
@@ -132,7 +162,12 @@ class Loader:
                 file_format, encoding = export.file_format, export.encoding
                 targets = _plan_tables(export.tables, source, path.name, received_at)
                 result.source = targets[0].plan.contract.name
-                self._load(result, targets, received_at, on_rows)
+
+                def record() -> None:
+                    self._record(result, path, received_at, file_format, encoding)
+
+                self._load(result, targets, received_at, on_rows, record)
+                return result
         except Exception as exc:
             self._rollback_quietly()
             if os.environ.get("QCITY_DEBUG") and not isinstance(exc, FileRejected):
@@ -153,67 +188,66 @@ class Loader:
         targets: list[_Target],
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
+        record: Callable[[], None],
     ) -> None:
+        """The file's rows, quarantine, manifest and validation run: one transaction."""
         contract = targets[0].plan.contract
+        validator = FileValidator(contract, received_at.date(), run_id=f"load-{result.load_id}")
         self.con.begin()
         try:
             for target in targets:
-                self._load_table(result, target, received_at, on_rows)
-            if result.rows_read == 0:
-                raise FileRejected("no_data_rows")
+                self._load_table(result, target, validator, received_at, on_rows)
             self._quarantine_duplicates(result, contract, targets[0].plan)
             result.rows_loaded = self._count(f'raw."{contract.name}"', "_load_id", result.load_id)
             result.rows_quarantined = self._count("audit.quarantine", "load_id", result.load_id)
             assert result.rows_read == result.rows_loaded + result.rows_quarantined, result
-            share = result.rows_quarantined / result.rows_read
-            if share > contract.quarantine_threshold:
-                raise FileRejected(
-                    "over_threshold",
-                    f"{result.rows_quarantined}/{result.rows_read}（{share:.0%}）",
-                )
-            self.con.commit()
-        except BaseException:
+            validator.check_file(result.rows_read, result.rows_quarantined)
+            self._record_validation(result, validator.summary())
+            if self.dry_run:
+                result.status = "valid"
+                self._rollback_quietly()
+            else:
+                record()
+                self.con.commit()
+        except BaseException as exc:
+            if isinstance(exc, FileRejected):
+                result.rejected_rows = self._quarantined_rows(result.load_id)
             self._rollback_quietly()
+            if isinstance(exc, FileRejected):
+                self._record_validation(result, validator.summary(rejected_rule=exc.rule))
             raise
 
     def _load_table(
         self,
         result: LoadResult,
         target: _Target,
+        validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
     ) -> None:
         match = target.plan.match
         try:
-            self._insert_batches(
-                result,
-                target,
-                received_at,
-                on_rows,
-                target.table.batches(match.row_index, match.width),
-            )
+            batches = target.table.batches(match.row_index, match.width)
+            self._insert_batches(result, target, validator, received_at, on_rows, batches)
         except RestartExact:
             self._delete_load(result.load_id, target.plan.contract)
             result.rows_read = result.rows_skipped = 0
-            self._insert_batches(
-                result,
-                target,
-                received_at,
-                on_rows,
-                target.table.batches(match.row_index, match.width, exact=True),
-            )
+            validator.restart()
+            batches = target.table.batches(match.row_index, match.width, exact=True)
+            self._insert_batches(result, target, validator, received_at, on_rows, batches)
 
     def _insert_batches(
         self,
         result: LoadResult,
         target: _Target,
+        validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
         batches: Iterator,
     ) -> None:
         contract = target.plan.contract
         for raw in _guarded(batches):
-            batch = normalize_batch(target.plan, raw)
+            batch = normalize_batch(target.plan, raw, validator)
             result.rows_read += batch.rows_read
             result.rows_skipped += batch.rows_skipped
             self._insert_batch(result, contract, target.plan, batch, received_at)
@@ -361,6 +395,36 @@ class Loader:
 
     # -- bookkeeping ----------------------------------------------------------------------
 
+    def _quarantined_rows(self, load_id: int | None, limit: int = 10_000) -> list[dict[str, Any]]:
+        cursor = self.con.execute(
+            "select row_number, column_name, rule, value, reason_zh, reason_en, original_row "
+            "from audit.quarantine where load_id = ? order by row_number limit ?",
+            [load_id, limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _record_validation(self, result: LoadResult, summary: ValidationSummary) -> None:
+        """One row per file and suite in audit.validation_runs, written after any rollback."""
+        result.validation = summary
+        docs_page = store_result(summary, result.sha256)
+        self._pending_validation = (
+            summary.run_id,
+            result.load_id,
+            summary.source,
+            result.sha256,
+            result.file,
+            summary.success,
+            summary.expectations_evaluated,
+            summary.expectations_failed,
+            summary.rows_evaluated,
+            summary.rows_failed,
+            json.dumps(summary.failed_rules),
+            summary.started_at,
+            summary.finished_at,
+            docs_page,
+        )
+
     def _next_load_id(self) -> int:
         return self.con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
 
@@ -386,6 +450,15 @@ class Loader:
         file_format: str | None,
         encoding: str | None,
     ) -> None:
+        pending, self._pending_validation = self._pending_validation, None
+        if self.dry_run:
+            return
+        if pending:
+            self.con.execute(
+                "insert into audit.validation_runs values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                list(pending),
+            )
         self.con.execute(
             """
             insert into audit.file_manifest (load_id, file_sha256, file_name, file_path,

@@ -58,6 +58,24 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+VALIDATION_RUNS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run_id", "VARCHAR NOT NULL"),
+    ("load_id", "BIGINT NOT NULL"),
+    ("source", "VARCHAR NOT NULL"),
+    ("file_sha256", "VARCHAR NOT NULL"),
+    ("file_name", "VARCHAR"),
+    ("success", "BOOLEAN NOT NULL"),
+    ("expectations_evaluated", "INTEGER NOT NULL"),
+    ("expectations_failed", "INTEGER NOT NULL"),
+    ("rows_evaluated", "BIGINT NOT NULL"),
+    ("rows_failed", "BIGINT NOT NULL"),
+    ("failed_rules", "JSON"),
+    ("started_at", "TIMESTAMP NOT NULL"),
+    ("finished_at", "TIMESTAMP NOT NULL"),
+    ("data_docs_page", "VARCHAR"),
+)
+
+
 def raw_table_columns(contract: Contract) -> list[tuple[str, str]]:
     cols = [(c.name, c.sql_type) for c in contract.columns]
     return cols + list(LINEAGE_COLUMNS)
@@ -102,3 +120,4 @@ def ensure_schema(con: DuckDBPyConnection) -> None:
             _create_or_extend(con, f"raw.{child}", cols)
     _create_or_extend(con, "audit.file_manifest", list(FILE_MANIFEST_COLUMNS))
     _create_or_extend(con, "audit.quarantine", list(QUARANTINE_COLUMNS))
+    _create_or_extend(con, "audit.validation_runs", list(VALIDATION_RUNS_COLUMNS))

@@ -64,6 +64,9 @@ class ColumnSpec(_Strict):
     #: county columns: 全市/blank stand for the whole city (360900)
     allow_city: bool = False
     blank_means_city: bool = False
+    #: numeric bounds (inclusive) checked by the validation suite
+    min_value: float | None = None
+    max_value: float | None = None
 
     @property
     def sql_type(self) -> str:
@@ -114,6 +117,29 @@ class ScaleRule(_Strict):
     min_cost_10k_yuan: float | None = None
 
 
+class PairCheck(_Strict):
+    """Two columns whose combinations must be among `allowed` (GX column-pair in-set)."""
+
+    columns: tuple[str, str]
+    allowed: tuple[tuple[Any, Any], ...]
+    rule: str
+    #: the data column a clerk is pointed to
+    column: str
+    #: "a|b" of a disallowed pair -> the messages.yaml detail that explains it
+    details: dict[str, str] = {}
+
+
+class EqualCheck(_Strict):
+    """Two columns that must be equal where both are present (GX column-pair equal)."""
+
+    columns: tuple[str, str]
+    rule: str
+    #: the data column a clerk is pointed to
+    column: str
+    #: column whose value explains the mismatch (what was expected)
+    detail_column: str | None = None
+
+
 class Contract(_Strict):
     name: str
     title_zh: str
@@ -127,7 +153,10 @@ class Contract(_Strict):
     file_name_rules: dict[str, tuple[FileNameRule, ...]] = {}
     child_tables: tuple[ChildTable, ...] = ()
     failed_items: FailedItemsFormat | None = None
-    row_checks: tuple[str, ...] = ()
+    #: hooks that add `_`-prefixed helper columns the checks below compare
+    helper_columns: tuple[str, ...] = ()
+    pair_checks: tuple[PairCheck, ...] = ()
+    equal_checks: tuple[EqualCheck, ...] = ()
     scale_rule: tuple[ScaleRule, ...] = ()
 
     def column(self, name: str) -> ColumnSpec:

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.contracts import ChildTable, Contract
-from ingestion.problems import encode
 
 
 @cache
@@ -69,19 +68,5 @@ def split_failed_items(contract: Contract, child: ChildTable, table: pa.Table) -
     )
 
 
-def verdict_matches_failed_items(contract: Contract, table: pa.Table) -> list[tuple[str, pa.Array]]:
-    """A fail needs failed items and a pass must have none (the contract's consistency rule)."""
-    has_items = pc.is_valid(table["failed_items_text"])
-    verdict = table["verdict"]
-    fail_without = pc.and_kleene(pc.equal(verdict, "fail"), pc.invert(has_items))
-    pass_with = pc.and_kleene(pc.equal(verdict, "pass"), has_items)
-    problems = pc.if_else(
-        fail_without,
-        encode("verdict_inconsistent", "fail_without_items"),
-        pc.if_else(
-            pass_with,
-            encode("verdict_inconsistent", "pass_with_items"),
-            pa.scalar(None, pa.string()),
-        ),
-    )
-    return [("verdict", pc.fill_null(problems, pa.scalar(None, pa.string())))]
+def has_failed_items(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+    return {"_has_failed_items": pc.is_valid(table["failed_items_text"])}

@@ -1,52 +1,43 @@
-"""Indicator returns: name and unit must be those of the code in the plan's list."""
+"""Indicator returns: what the plan's list says a code's name and unit are."""
 
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import pyarrow as pa
 
 from ingestion.contracts import Contract, indicators
 from ingestion.normalize.text import squeeze
-from ingestion.problems import encode
 
 _QUOTES_AND_PUNCT = re.compile(r"[\"'“”‘’「」《》()（）、,，.。·]")
 
 
-def _loose(text: str) -> str:
-    return _QUOTES_AND_PUNCT.sub("", squeeze(text))
+def _loose(text: str | None) -> str | None:
+    """Names compared without spaces, quotes or brackets (“小巨人” vs "小巨人")."""
+    return None if text is None else _QUOTES_AND_PUNCT.sub("", squeeze(text))
 
 
-@cache
-def _expected_names() -> dict[str, str]:
-    return {code: _loose(i.name_zh) for code, i in indicators().items()}
+def expected_indicator_name(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+    plan = indicators()
+    codes = table["indicator_code"].to_pylist()
+    expected = [plan[c].name_zh if c in plan else None for c in codes]
+    return {
+        "_expected_name": pa.array(expected, pa.string()),
+        "_expected_name_loose": pa.array([_loose(e) for e in expected], pa.string()),
+        "_name_loose": pa.array(
+            [_loose(n) for n in table["indicator_name"].to_pylist()], pa.string()
+        ),
+    }
 
 
-def indicator_name_matches_code(contract: Contract, table: pa.Table) -> list[tuple[str, pa.Array]]:
-    expected = _expected_names()
-    out = []
-    for code, name in zip(
-        table["indicator_code"].to_pylist(), table["indicator_name"].to_pylist(), strict=True
-    ):
-        if code is None or name is None or _loose(name) == expected[code]:
-            out.append(None)
-        else:
-            out.append(encode("indicator_name_mismatch", indicators()[code].name_zh))
-    return [("indicator_name", pa.array(out, pa.string()))]
-
-
-def indicator_unit_matches(contract: Contract, table: pa.Table) -> list[tuple[str, pa.Array]]:
-    out = []
-    for code, unit in zip(
-        table["indicator_code"].to_pylist(), table["unit"].to_pylist(), strict=True
-    ):
-        want = indicators()[code].unit if code else None
-        if code is None or (want or "") == squeeze(unit or "") or (not want and unit is None):
-            out.append(None)
-        else:
-            out.append(encode("unit_mismatch", want or "无 / none"))
-    return [("unit", pa.array(out, pa.string()))]
-
-
-__all__ = ["indicator_name_matches_code", "indicator_unit_matches"]
+def expected_indicator_unit(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+    plan = indicators()
+    codes = table["indicator_code"].to_pylist()
+    return {
+        "_expected_unit": pa.array(
+            [(plan[c].unit or "") if c in plan else None for c in codes], pa.string()
+        ),
+        "_unit_norm": pa.array(
+            [None if u is None else squeeze(u) for u in table["unit"].to_pylist()], pa.string()
+        ),
+    }

@@ -1,4 +1,4 @@
-"""Agriculture: a numeric result and its limit must agree with the verdict."""
+"""Agriculture: whether a numeric result exceeds its numeric limit (null unless both are numbers)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.contracts import Contract
-from ingestion.problems import encode
 
 
-def measured_value_matches_verdict(
-    contract: Contract, table: pa.Table
-) -> list[tuple[str, pa.Array]]:
-    measured, limit, verdict = table["measured_value"], table["limit_value"], table["verdict"]
-    over = pc.greater(measured, limit)  # null unless both are numbers
-    pass_over = pc.and_(pc.equal(verdict, "pass"), over)
-    fail_within = pc.and_(pc.equal(verdict, "fail"), pc.invert(over))
-    problems = pc.if_else(
-        pc.fill_null(pass_over, False),
-        encode("verdict_inconsistent", "above_limit_but_pass"),
-        pc.if_else(
-            pc.fill_null(fail_within, False),
-            encode("verdict_inconsistent", "within_limit_but_fail"),
-            pa.scalar(None, pa.string()),
-        ),
-    )
-    return [("verdict", problems)]
+def exceeds_limit(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+    return {"_exceeds_limit": pc.greater(table["measured_value"], table["limit_value"])}

@@ -38,6 +38,8 @@ def sniff_format(path: Path) -> str:
         return "xlsx"
     if head.startswith(_OLE2_MAGIC):
         return "xls"
+    if head.startswith(b"%PDF"):
+        raise FileRejected("unsupported_format", "a PDF document")
     if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
         raise FileRejected("unsupported_format", "an HTML/XML page saved with a spreadsheet name")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):

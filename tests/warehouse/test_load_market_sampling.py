@@ -276,15 +276,20 @@ def test_row_over_threshold_rejects_whole_file(tmp_path: Path, loader, con) -> N
     assert rows_of(con, "select count(*) from audit.quarantine") == [(0,)]
 
 
-def test_future_and_ancient_dates_are_out_of_range(tmp_path: Path, loader, con) -> None:
-    rows = [
-        MARKET_HEADER,
-        market_row("T1", date="2026-01-01"),
-        market_row("T2", date="1999-05-01"),
-        *good_market_rows(10),
-    ]
+def test_dates_before_2000_quarantine_the_row(tmp_path: Path, loader, con) -> None:
+    rows = [MARKET_HEADER, market_row("T2", date="1999-05-01"), *good_market_rows(10)]
     loader.ingest(write_csv(tmp_path / "t.csv", rows))
-    assert rows_of(con, "select rule from audit.quarantine") == [("date_out_of_range",)] * 2
+    assert rows_of(con, "select rule, value from audit.quarantine") == [
+        ("date_out_of_range", "1999-05-01")
+    ]
+
+
+def test_a_sampling_date_after_the_load_day_rejects_the_file(tmp_path: Path, loader, con) -> None:
+    rows = [MARKET_HEADER, market_row("T1", date="2026-01-01"), *good_market_rows(10)]
+    result = loader.ingest(write_csv(tmp_path / "t.csv", rows))
+    assert (result.status, result.reject_rule) == ("rejected", "future_dates")
+    assert "2026-01-01" in result.error
+    assert rows_of(con, "select count(*) from raw.market_sampling") == [(0,)]
 
 
 def test_malformed_row_is_quarantined_and_numbers_stay_right(tmp_path: Path, loader, con) -> None:

@@ -1,0 +1,332 @@
+"""Runs a source's suite on each batch (row level) and on the file's profile (file level)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")  # GX's per-metric progress bars, in every log line
+
+import great_expectations as gx
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.expectation_validation_result import (
+    ExpectationValidationResult,
+)
+from great_expectations.validator.v1_validator import Validator
+
+from ingestion.contracts import ColumnType, Contract, common_rules
+from ingestion.errors import FileRejected
+from ingestion.problems import encode
+from ingestion.validation import suites
+from ingestion.validation.classes import (
+    ClassGroup,
+    combined_group,
+    length_group,
+    value_group,
+)
+from ingestion.validation.context import batch_definition, load_suite
+
+_ROW_RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
+#: Expectations whose verdict on a text value depends only on its length and presence.
+_LENGTH_ONLY = {"expect_column_values_to_not_be_null", "expect_column_value_lengths_to_be_between"}
+
+
+def _raised(info: Any) -> str | None:
+    """The message of an exception GX caught while evaluating, wherever it sits in the info."""
+    if isinstance(info, dict):
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "expectation raised an exception")
+        for value in info.values():
+            found = _raised(value)
+            if found:
+                return found
+    return None
+
+
+def _domain(config: Any) -> tuple[str, ...]:
+    kwargs = config.kwargs
+    if "column" in kwargs:
+        return (kwargs["column"],)
+    return (kwargs["column_A"], kwargs["column_B"])
+
+
+@dataclass
+class _Tally:
+    """One expectation's verdicts over all batches of a file, in rows."""
+
+    config: Any
+    rows_failed: int = 0
+    sample: list[Any] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class ValidationSummary:
+    run_id: str
+    source: str
+    success: bool
+    expectations_evaluated: int
+    expectations_failed: int
+    rows_evaluated: int
+    rows_failed: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    result: ExpectationSuiteValidationResult | None = None
+    failed_rules: list[str] = field(default_factory=list)
+
+
+class FileValidator:
+    """Validates one file: `check_batch` for each batch, `check_file` once at the end."""
+
+    def __init__(self, contract: Contract, load_date: dt.date, run_id: str) -> None:
+        self.contract = contract
+        self.load_date = load_date
+        self.run_id = run_id
+        self.started_at = dt.datetime.now()
+        suite = load_suite(contract.name)
+        self.row_suite = gx.ExpectationSuite(
+            name=f"{contract.name}.rows",
+            expectations=[e for e in suite.expectations if e.meta["level"] == "row"],
+        )
+        self.file_suite = gx.ExpectationSuite(
+            name=f"{contract.name}.file",
+            expectations=[e for e in suite.expectations if e.meta["level"] == "file"],
+        )
+        self.batch_definition = batch_definition(contract.name)
+        self.tallies = [_Tally(e.configuration) for e in self.row_suite.expectations]
+        self.file_results: list[ExpectationValidationResult] = []
+        self.rows_evaluated = 0
+        self.rows_failed = 0
+        self._latest: dict[str, dt.date | None] = {
+            c.name: None for c in contract.columns if c.type is ColumnType.DATE and c.not_after_load
+        }
+
+    def restart(self) -> None:
+        """Forget the batches seen so far (the reader starts the file again)."""
+        self.tallies = [_Tally(e.configuration) for e in self.row_suite.expectations]
+        self.rows_evaluated = 0
+        self._latest = dict.fromkeys(self._latest)
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def _parameters(self) -> dict[str, Any]:
+        return {
+            suites.LOAD_DATE: pd.Timestamp(self.load_date),
+            suites.DATE_MIN: pd.Timestamp(common_rules().date_min),
+            suites.THRESHOLD: self.contract.quarantine_threshold,
+        }
+
+    def _run(
+        self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict[str, Any]
+    ) -> ExpectationSuiteValidationResult:
+        validator = Validator(
+            batch_definition=self.batch_definition,
+            batch_parameters={"dataframe": frame},
+            result_format=result_format,
+        )
+        try:
+            result = validator.validate_expectation_suite(suite, self._parameters())
+        except Exception as exc:
+            raise FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300]) from None
+        for item in result.results:
+            message = _raised(item.exception_info)
+            if message:
+                kind = item.expectation_config.type
+                raise FileRejected("validation_error", f"{kind}: {message}"[:300])
+        return result
+
+    # -- row level ---------------------------------------------------------------------------
+
+    def _groups(self, table: pa.Table) -> dict[tuple[str, ...], ClassGroup]:
+        by_column: dict[str, set[str]] = {}
+        for expectation in self.row_suite.expectations:
+            domain = _domain(expectation.configuration)
+            for column in domain:
+                by_column.setdefault(column, set()).add(expectation.expectation_type)
+        groups: dict[tuple[str, ...], ClassGroup] = {}
+        paired = {
+            c
+            for e in self.row_suite.expectations
+            for c in _domain(e.configuration)
+            if len(_domain(e.configuration)) > 1
+        }
+        for expectation in self.row_suite.expectations:
+            domain = _domain(expectation.configuration)
+            if len(domain) > 1 and domain not in groups:
+                # The column that explains a mismatch travels with the pair it explains.
+                explain = expectation.configuration.meta.get("detail_column")
+                groups[domain] = combined_group(domain + ((explain,) if explain else ()), table)
+        for column, kinds in by_column.items():
+            if column in paired:
+                continue
+            values = table[column]
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            text_only = pa.types.is_string(values.type) and kinds <= _LENGTH_ONLY
+            groups[(column,)] = (
+                length_group(column, values) if text_only else value_group(column, values)
+            )
+        return groups
+
+    def _group_of(
+        self, groups: dict[tuple[str, ...], ClassGroup], domain: tuple[str, ...]
+    ) -> ClassGroup:
+        if domain in groups:
+            return groups[domain]
+        return next(g for g in groups.values() if domain[0] in g.columns)
+
+    def check_batch(self, table: pa.Table) -> list[tuple[str, pa.Array]]:
+        """Encoded problems per check for every row of the batch (null: no problem)."""
+        self.rows_evaluated += table.num_rows
+        self._note_latest(table)
+        if table.num_rows == 0:
+            return []
+        groups = self._groups(table)
+        frame = _frame(groups)
+        result = self._run(self.row_suite, frame, _ROW_RESULT_FORMAT)
+        problems: list[tuple[str, pa.Array]] = []
+        for tally, item in zip(self.tallies, result.results, strict=True):
+            if item.success:
+                continue
+            meta = item.expectation_config.meta
+            domain = _domain(item.expectation_config)
+            group = self._group_of(groups, domain)
+            failing = {int(i) % group.size for i in item.result.get("unexpected_index_list") or []}
+            per_class = [None] * group.size
+            for cls in failing:
+                per_class[cls] = encode(meta["rule"], _detail(meta, group, cls))
+            encoded = pa.array(per_class, pa.string()).take(pa.array(group.row_class))
+            tally.rows_failed += int(np.isin(group.row_class, list(failing)).sum())
+            tally.sample += [_sample(group, cls) for cls in sorted(failing)][
+                : 20 - len(tally.sample)
+            ]
+            problems.append((meta["column"], encoded))
+        return problems
+
+    def _note_latest(self, table: pa.Table) -> None:
+        import pyarrow.compute as pc
+
+        for column in self._latest:
+            latest = pc.max(table[column]).as_py()
+            if latest is not None and (
+                self._latest[column] is None or latest > self._latest[column]
+            ):
+                self._latest[column] = latest
+
+    # -- file level --------------------------------------------------------------------------
+
+    def check_file(self, rows_read: int, rows_quarantined: int) -> None:
+        """Reject the file (FileRejected) when a file-level expectation fails."""
+        self.rows_failed = rows_quarantined
+        profile = {
+            suites.PROFILE_ROWS: [rows_read],
+            suites.PROFILE_SHARE: [rows_quarantined / rows_read if rows_read else 0.0],
+        }
+        for column, latest in self._latest.items():
+            profile[suites.latest_column(column)] = [pd.Timestamp(latest) if latest else pd.NaT]
+        result = self._run(self.file_suite, pd.DataFrame(profile), {"result_format": "SUMMARY"})
+        self.file_results = list(result.results)
+        for item in result.results:
+            if not item.success:
+                meta = item.expectation_config.meta
+                raise FileRejected(meta["rule"], _file_detail(meta["rule"], profile, self._latest))
+
+    # -- summary -----------------------------------------------------------------------------
+
+    def summary(self, rejected_rule: str | None = None) -> ValidationSummary:
+        results = [
+            ExpectationValidationResult(
+                success=t.rows_failed == 0,
+                expectation_config=t.config,
+                result={
+                    "element_count": self.rows_evaluated,
+                    "unexpected_count": t.rows_failed,
+                    "unexpected_percent": 100.0 * t.rows_failed / self.rows_evaluated
+                    if self.rows_evaluated
+                    else 0.0,
+                    "partial_unexpected_list": t.sample,
+                },
+            )
+            for t in self.tallies
+        ] + self.file_results
+        failed = [r for r in results if not r.success]
+        success = not failed and rejected_rule is None
+        suite_result = ExpectationSuiteValidationResult(
+            success=success,
+            results=results,
+            suite_name=self.contract.name,
+            statistics={
+                "evaluated_expectations": len(results),
+                "successful_expectations": len(results) - len(failed),
+                "unsuccessful_expectations": len(failed),
+                "success_percent": 100.0 * (len(results) - len(failed)) / len(results)
+                if results
+                else 100.0,
+            },
+            meta={"run_id": self.run_id, "rows_evaluated": self.rows_evaluated},
+        )
+        return ValidationSummary(
+            run_id=self.run_id,
+            source=self.contract.name,
+            success=success,
+            expectations_evaluated=len(results),
+            expectations_failed=len(failed),
+            rows_evaluated=self.rows_evaluated,
+            rows_failed=self.rows_failed,
+            started_at=self.started_at,
+            finished_at=dt.datetime.now(),
+            result=suite_result,
+            failed_rules=sorted(
+                {r.expectation_config.meta["rule"] for r in failed}
+                | ({rejected_rule} if rejected_rule else set())
+            ),
+        )
+
+
+def _frame(groups: dict[tuple[str, ...], ClassGroup]) -> pd.DataFrame:
+    """All groups side by side; shorter groups repeat their classes (harmless: verdicts are
+    mapped back per class, so a repeated class only repeats its own verdict)."""
+    length = max(g.size for g in groups.values())
+    columns: dict[str, Any] = {}
+    for group in groups.values():
+        positions = pa.array(np.resize(np.arange(group.size), length))
+        for name, values in group.representatives.items():
+            series = values.take(positions).to_pandas(date_as_object=False)
+            columns[name] = series
+    return pd.DataFrame(columns)
+
+
+def _sample(group: ClassGroup, cls: int) -> Any:
+    values = [group.representatives[c][cls].as_py() for c in group.columns]
+    value = values[0] if len(values) == 1 else values
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _detail(meta: dict[str, Any], group: ClassGroup, cls: int) -> str:
+    if meta.get("details"):
+        key = "|".join(_key_text(group.representatives[c][cls].as_py()) for c in group.columns)
+        return meta["details"].get(key, "")
+    if meta.get("detail_column"):
+        value = group.representatives.get(meta["detail_column"])
+        return "" if value is None else str(value[cls].as_py() or "无 / none")
+    return str(meta.get("detail", ""))
+
+
+def _key_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _file_detail(
+    rule: str, profile: dict[str, list[Any]], latest: dict[str, dt.date | None]
+) -> str:
+    if rule == "over_threshold":
+        return f"{profile[suites.PROFILE_SHARE][0]:.0%}"
+    if rule == "future_dates":
+        return ", ".join(f"{c} {d.isoformat()}" for c, d in latest.items() if d)
+    return ""
