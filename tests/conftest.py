@@ -54,6 +54,14 @@ def write_xls(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Reports, workbooks and Data Docs of a test go to its own folder, never the repo's."""
+    path = tmp_path / "build"
+    monkeypatch.setenv("QCITY_BUILD_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def warehouse_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "wh.duckdb"

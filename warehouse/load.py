@@ -295,20 +295,23 @@ class Loader:
         records = []
         for row in rows:
             first = row.problems[0]
-            header = plan.match.header_text(first.column) if first.column else ""
+            headers = [plan.match.header_text(p.column) if p.column else "" for p in row.problems]
             records.append(
                 {
                     "row_number": row.row_number,
                     "column_name": first.column,
+                    "column_header": headers[0] or None,
                     "rule": first.rule,
                     "value": first.value,
                     "reason_zh": "；".join(
-                        p.reason_zh(plan.match.header_text(p.column or "")) for p in row.problems
-                    )
-                    if len(row.problems) > 1
-                    else first.reason_zh(header),
+                        p.reason_zh(h) for p, h in zip(row.problems, headers, strict=True)
+                    ),
                     "reason_en": "; ".join(p.reason_en() for p in row.problems),
-                    "problems": json.dumps([p.as_dict() for p in row.problems], ensure_ascii=False),
+                    "problems": json.dumps(
+                        [{**p.as_dict(), "header": h}
+                         for p, h in zip(row.problems, headers, strict=True)],
+                        ensure_ascii=False,
+                    ),
                     "original_row": json.dumps(row.original, ensure_ascii=False),
                 }
             )
@@ -318,6 +321,7 @@ class Loader:
                 [
                     ("row_number", pa.int32()),
                     ("column_name", pa.string()),
+                    ("column_header", pa.string()),
                     ("rule", pa.string()),
                     ("value", pa.string()),
                     ("reason_zh", pa.string()),
@@ -377,7 +381,11 @@ class Loader:
                 QuarantinedRow(
                     number,
                     [Problem.decode(contract.natural_key[0], encoded, key_text)],
-                    json.loads(row_json),
+                    {
+                        plan.match.header_text(k): v
+                        for k, v in json.loads(row_json).items()
+                        if k in plan.match.positions and v is not None
+                    },
                 )
             )
         numbers = [r.row_number for r in rows]
@@ -397,8 +405,9 @@ class Loader:
 
     def _quarantined_rows(self, load_id: int | None, limit: int = 10_000) -> list[dict[str, Any]]:
         cursor = self.con.execute(
-            "select row_number, column_name, rule, value, reason_zh, reason_en, original_row "
-            "from audit.quarantine where load_id = ? order by row_number limit ?",
+            "select row_number, column_name, column_header, rule, value, reason_zh, reason_en, "
+            "problems, original_row from audit.quarantine where load_id = ? "
+            "order by row_number limit ?",
             [load_id, limit],
         )
         names = [d[0] for d in cursor.description]

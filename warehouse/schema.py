@@ -48,6 +48,7 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "VARCHAR NOT NULL"),
     ("row_number", "INTEGER NOT NULL"),
     ("column_name", "VARCHAR"),
+    ("column_header", "VARCHAR"),  # the column as the file named it
     ("rule", "VARCHAR NOT NULL"),
     ("value", "VARCHAR"),
     ("reason_zh", "VARCHAR NOT NULL"),

@@ -1,9 +1,10 @@
-"""`qcity ingest`: load export files into the warehouse."""
+"""`qcity ingest` and `qcity validate`: every file is validated; ingest also loads it."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,33 +14,32 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingestion.contracts import source_names
 from qcity.files import expand
-from qcity.settings import warehouse_path
+from qcity.settings import build_dir, warehouse_path
 from warehouse.connection import WarehouseBusy, connect
 from warehouse.load import Loader, LoadResult
 
 _err = Console(stderr=True)
 
+PathsArg = Annotated[list[Path], typer.Argument(help="Export files or folders of them.")]
+SourceOpt = Annotated[
+    str | None, typer.Option(help="Source name; detected from the headers when omitted.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")]
+
 
 def _describe(result: LoadResult) -> str:
-    if result.status == "loaded":
-        return f"[green]loaded[/] {result.file} → {result.source}: {result.rows_loaded} rows" + (
+    if result.status in ("loaded", "valid"):
+        verb = "loaded" if result.status == "loaded" else "valid"
+        quarantined = (
             f", [yellow]{result.rows_quarantined} quarantined[/]" if result.rows_quarantined else ""
         )
+        return f"[green]{verb}[/] {result.file} → {result.source}: {result.rows_loaded} rows{quarantined}"
     if result.status == "duplicate":
         return f"[blue]duplicate[/] {result.file}: already loaded, skipped"
     return f"[red]rejected[/] {result.error} / {result.error_en}"
 
 
-def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Export files or folders of them.")],
-    source: Annotated[
-        str | None, typer.Option(help="Source name; detected from headers when omitted.")
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per file on stdout.")
-    ] = False,
-) -> None:
-    """Validate and load exports; every row is loaded or quarantined, or the file is rejected."""
+def _files(paths: list[Path], source: str | None) -> list[Path]:
     if source and source not in source_names():
         _err.print(f"unknown source {source!r}; known sources: {', '.join(source_names())}")
         raise typer.Exit(2)
@@ -48,34 +48,83 @@ def ingest(
     if missing:
         _err.print(f"no such file: {', '.join(str(p) for p in missing)}")
         raise typer.Exit(2)
+    return files
+
+
+def _run(
+    loader: Loader, files: list[Path], source: str | None, as_json: bool, with_expectations: bool
+) -> list[LoadResult]:
+    results = []
+    show_progress = not as_json and sys.stderr.isatty()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=_err, disable=not show_progress) as progress:
+        for path in files:
+            task = progress.add_task(path.name, total=None)
+            result = loader.ingest(path, source, on_rows=lambda n, t=task: progress.advance(t, n))
+            progress.remove_task(task)
+            results.append(result)
+            if as_json:
+                line = result.summary()
+                if with_expectations:
+                    line["failed_expectations"] = result.failed_expectations()
+                typer.echo(json.dumps(line, ensure_ascii=False, default=str))
+            else:
+                _err.print(_describe(result), highlight=False)
+                if with_expectations:
+                    for failed in result.failed_expectations():
+                        _err.print(
+                            f"  ✗ {failed['expectation']} {failed['column'] or ''} "
+                            f"→ {failed['rule']} ({failed['unexpected_count'] or 0} rows)",
+                            highlight=False,
+                        )
+    return results
+
+
+def _outputs(con, results: list[LoadResult]) -> None:
+    """Correction workbooks for problem files and the rebuilt Data Docs."""
+    from ingestion.validation.docs import build_docs
+    from warehouse.correction_workbook import write_workbooks
+
+    written = write_workbooks(con, results, build_dir() / "corrections", datetime.now())
+    for path in written:
+        _err.print(f"整改清单 / correction workbook: {path}", highlight=False)
+    if any(r.validation for r in results):
+        _err.print(f"Data Docs: {build_docs()}", highlight=False)
+
+
+def ingest(paths: PathsArg, source: SourceOpt = None, as_json: JsonOpt = False) -> None:
+    """Validate and load exports; every row is loaded or quarantined, or the file is rejected."""
+    files = _files(paths, source)
     try:
         con = connect(warehouse_path())
     except WarehouseBusy as exc:
         _err.print(str(exc))
         raise typer.Exit(3) from None
-    loader = Loader(con)
-    show_progress = not as_json and sys.stderr.isatty()
-    any_rejected = False
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=_err,
-        disable=not show_progress,
-    ) as progress:
-        for path in files:
-            task = progress.add_task(path.name, total=None)
-            result = loader.ingest(path, source, on_rows=lambda n, t=task: progress.advance(t, n))
-            progress.remove_task(task)
-            any_rejected |= result.status == "rejected"
-            if as_json:
-                typer.echo(json.dumps(result.summary(), ensure_ascii=False))
-            else:
-                _err.print(_describe(result), highlight=False)
+    results = _run(Loader(con), files, source, as_json, with_expectations=False)
+    _outputs(con, results)
     con.close()
-    raise typer.Exit(1 if any_rejected else 0)
+    raise typer.Exit(1 if any(r.status == "rejected" for r in results) else 0)
+
+
+def validate(paths: PathsArg, source: SourceOpt = None, as_json: JsonOpt = False) -> None:
+    """Validate exports without loading them (same rules as ingest), listing failed expectations."""
+    import duckdb
+
+    from warehouse.schema import ensure_schema
+
+    files = _files(paths, source)
+    con = duckdb.connect(":memory:")
+    ensure_schema(con)
+    results = _run(Loader(con, dry_run=True), files, source, as_json, with_expectations=True)
+    _outputs(con, results)
+    raise typer.Exit(1 if any(r.status == "rejected" for r in results) else 0)
 
 
 def register(app: typer.Typer) -> None:
     app.command()(ingest)
+    app.command()(validate)

@@ -78,3 +78,28 @@ def test_unknown_source_option(tmp_path: Path) -> None:
     good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(1)])
     result = run_ingest(tmp_path / "w.duckdb", "--source", "weather", str(good))
     assert result.returncode == 2 and "known sources" in result.stderr
+
+
+def test_validate_loads_nothing_and_lists_failed_expectations(tmp_path: Path) -> None:
+    rows = [
+        MARKET_HEADER,
+        *good_market_rows(9),
+        [*good_market_rows(1, prefix="Z")[0][:5], "火星区", "2025-03-05", "合格", ""],
+    ]
+    path = write_csv(tmp_path / "check.csv", rows)
+    warehouse = tmp_path / "w.duckdb"
+    env = {**os.environ, "QCITY_WAREHOUSE": str(warehouse), "QCITY_BUILD_DIR": str(tmp_path / "b")}
+    done = subprocess.run(
+        [sys.executable, "-m", "qcity.cli", "validate", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    line = json.loads(done.stdout)
+    assert (line["status"], line["rows_loaded"], line["rows_quarantined"]) == ("valid", 9, 1)
+    assert [f["rule"] for f in line["failed_expectations"]] == ["unknown_county"]
+    assert not warehouse.exists()
+    assert list((tmp_path / "b" / "corrections").glob("*_market_sampling_整改清单.xlsx"))
+    assert (tmp_path / "b" / "data_docs" / "index.html").exists()

@@ -1,0 +1,65 @@
+"""整改清单: what a clerk opens, and that the fixed rows load cleanly when sent back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+
+from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
+from warehouse.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
+
+YELLOW = "FFFFEB9C"
+
+
+def test_workbook_shows_rows_highlights_fault_and_explains(tmp_path: Path, loader, con) -> None:
+    rows = [
+        MARKET_HEADER,
+        *good_market_rows(10),
+        market_row("Q1", county="火星区"),
+        market_row("Q2", date="2025-02-30"),
+        market_row("Q3", kind="=cmd|' /C calc'!A0"),
+    ]
+    loaded = loader.ingest(write_csv(tmp_path / "第9期抽检.csv", rows))
+    empty = tmp_path / "空文件.csv"
+    empty.write_bytes(b"")
+    rejected = loader.ingest(empty, source="market_sampling")
+    [path] = write_workbooks(con, [loaded, rejected], tmp_path / "out", datetime(2025, 11, 1))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == "汇总"
+    summary = [[c.value for c in r] for r in book["汇总"].iter_rows()]
+    assert summary[0][:3] == ["文件名", "数据类型", "处理结果"]
+    assert [r[0] for r in summary[1:]] == ["第9期抽检.csv", "空文件.csv"]
+    assert summary[2][2] == "整份退回" and "空文件" in summary[2][6]
+
+    sheet = book["第9期抽检"]
+    header = [c.value for c in sheet[1]]
+    assert header[0] == ROW_NUMBER_HEADER and header[-1] == REASON_HEADER
+    assert header[1:-1] == MARKET_HEADER[:-1] or set(MARKET_HEADER) >= set(header[1:-1])
+    body = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    assert set(body) == {12, 13, 14}
+    county_cell = body[12][header.index("所属县区")]
+    assert county_cell.value == "火星区" and county_cell.fill.fgColor.rgb == YELLOW
+    assert body[12][header.index("抽样编号")].fill.fgColor.rgb != YELLOW
+    assert "火星区" in body[12][-1].value and "县" in body[12][-1].value
+    assert "日期" in body[13][-1].value
+    assert body[14][header.index("抽检类型")].value.startswith("'=")  # never a live formula
+
+
+def test_fixed_rows_sent_back_load_cleanly(tmp_path: Path, loader, con) -> None:
+    rows = [MARKET_HEADER, *good_market_rows(10), market_row("Q1", county="火星区")]
+    loaded = loader.ingest(write_csv(tmp_path / "抽检.csv", rows))
+    [path] = write_workbooks(con, [loaded], tmp_path / "out", datetime(2025, 11, 1))
+    book = openpyxl.load_workbook(path)
+    sheet = book["抽检"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("所属县区") + 1, value="袁州区")
+    book.save(tmp_path / "抽检_已整改.xlsx")
+    fixed = loader.ingest(tmp_path / "抽检_已整改.xlsx")
+    assert (fixed.status, fixed.rows_loaded, fixed.rows_quarantined) == ("loaded", 1, 0), (
+        fixed.error
+    )
+    assert con.execute(
+        "select county_code from raw.market_sampling where sample_id = 'Q1'"
+    ).fetchall() == [("360902",)]

@@ -1,0 +1,133 @@
+"""整改清单: the correction workbook a department clerk opens to fix an export.
+
+One workbook per source and run: a summary sheet (汇总) listing every file with a problem,
+then one sheet per file with the rows at fault as the file had them, the faulty cells
+highlighted and the reason in plain Chinese beside them. The sheet keeps the file's own
+headers, so the fixed rows can be sent back as they are (the extra columns 原行号 and
+问题说明 are ignored on the way in).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import xlsxwriter
+
+from ingestion.contracts import get_contract
+from qcity.output_safety import neutralise
+from warehouse.load import LoadResult
+
+ROW_NUMBER_HEADER = "原行号"
+REASON_HEADER = "问题说明"
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _quarantine_rows(con: duckdb.DuckDBPyConnection, result: LoadResult) -> list[dict[str, Any]]:
+    if result.status == "rejected":
+        return result.rejected_rows
+    cursor = con.execute(
+        "select row_number, column_header, reason_zh, problems, original_row "
+        "from audit.quarantine where load_id = ? order by row_number limit 10000",
+        [result.load_id],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _sheet_name(file_name: str, used: set[str]) -> str:
+    base = _SHEET_FORBIDDEN.sub("_", Path(file_name).stem)[:28] or "文件"
+    name, k = base, 2
+    while name in used:
+        name, k = f"{base[:25]}_{k}", k + 1
+    used.add(name)
+    return name
+
+
+def write_workbooks(
+    con: duckdb.DuckDBPyConnection, results: Iterable[LoadResult], out_dir: Path, at: datetime
+) -> list[Path]:
+    """Write one workbook per source with problem files; returns the paths written."""
+    by_source: dict[str, list[LoadResult]] = {}
+    for result in results:
+        if result.status == "rejected" or result.rows_quarantined:
+            by_source.setdefault(result.source or "unknown", []).append(result)
+    written = []
+    for source, problem_files in by_source.items():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{at:%Y%m%d-%H%M%S}_{source}_整改清单.xlsx"
+        _write(con, source, problem_files, path)
+        written.append(path)
+    return written
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, source: str, results: list[LoadResult], path: Path
+) -> None:
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    fault = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C0006", "border": 1})
+    plain = book.add_format({"border": 1})
+    reason = book.add_format({"font_color": "#C00000", "text_wrap": True, "border": 1})
+    title = get_contract(source).title_zh if source != "unknown" else "未识别的数据"
+
+    summary = book.add_worksheet("汇总")
+    summary.write_row(
+        0,
+        0,
+        ["文件名", "数据类型", "处理结果", "读取行数", "入库行数", "问题行数", "问题说明"],
+        bold,
+    )
+    used = {"汇总"}
+    for i, result in enumerate(results, start=1):
+        status = "整份退回" if result.status == "rejected" else "部分入库"
+        explanation = result.error or "见同名工作表：黄色单元格为问题所在，问题说明列写明原因"
+        summary.write_row(
+            i,
+            0,
+            [
+                neutralise(result.file),
+                title,
+                status,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_quarantined or len(result.rejected_rows),
+                neutralise(explanation),
+            ],
+            plain,
+        )
+        rows = _quarantine_rows(con, result)
+        if rows:
+            _file_sheet(
+                book.add_worksheet(_sheet_name(result.file, used)), rows, bold, fault, plain, reason
+            )
+    summary.set_column(0, 0, 40)
+    summary.set_column(1, 5, 12)
+    summary.set_column(6, 6, 80)
+    book.close()
+
+
+def _file_sheet(
+    sheet: Any, rows: list[dict[str, Any]], bold: Any, fault: Any, plain: Any, reason: Any
+) -> None:
+    originals = [json.loads(r["original_row"]) for r in rows]
+    headers: list[str] = []
+    for original in originals:
+        headers += [h for h in original if h not in headers]
+    sheet.write_row(0, 0, [ROW_NUMBER_HEADER, *headers, REASON_HEADER], bold)
+    sheet.freeze_panes(1, 1)
+    for i, (row, original) in enumerate(zip(rows, originals, strict=True), start=1):
+        at_fault = {p.get("header") for p in json.loads(row["problems"] or "[]")}
+        at_fault.add(row.get("column_header"))
+        sheet.write_number(i, 0, row["row_number"], plain)
+        for j, header in enumerate(headers, start=1):
+            value = original.get(header, "")
+            sheet.write_string(i, j, str(neutralise(value)), fault if header in at_fault else plain)
+        sheet.write_string(i, len(headers) + 1, str(neutralise(row["reason_zh"])), reason)
+    sheet.set_column(1, len(headers), 14)
+    sheet.set_column(len(headers) + 1, len(headers) + 1, 60)
