@@ -2,10 +2,6 @@
 {% macro delete_items_of_resampled_samples() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where sample_id in (
-            select sample_id
-            from {{ ref('stg_market_regulation__market_sampling') }}
-            where load_id > {{ load_id_watermark() }}
-        )
+        where {{ has_new_version('sample_id', ref('base_market_regulation__market_sampling')) }}
     {%- endif -%}
 {%- endmacro %}

@@ -1,14 +1,22 @@
-{# The latest version of each natural key in an append-only raw table: highest _load_id wins, the later row of one file breaks a tie. #}
+{# The latest version of each natural key in a relation of all versions: highest load_id wins, the later row of one file breaks a tie. #}
 {% macro latest_version(relation, key_columns) -%}
-    select *
+    {#- List the relation's own columns so the rank does not leak out (no EXCLUDE on PostgreSQL);
+        before the relation exists (parsing, compiling a fresh project) fall back to *. -#}
+    {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
+    select
+        {%- for column in columns %}
+        {{ adapter.quote(column.name) }}{{ "," if not loop.last }}
+        {%- else %}
+        *
+        {%- endfor %}
     from (
         select
             *,
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
-                order by _load_id desc, _row_number desc
-            ) as _version_rank
+                order by load_id desc, source_row_number desc
+            ) as version_rank
         from {{ relation }}
     ) as versions
-    where _version_rank = 1
+    where version_rank = 1
 {%- endmacro %}

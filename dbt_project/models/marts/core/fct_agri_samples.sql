@@ -7,7 +7,7 @@
     )
 }}
 
--- depends_on: {{ ref('stg_agriculture__agri_testing') }}
+-- depends_on: {{ ref('base_agriculture__agri_testing') }}
 
 -- One row per agricultural sample x test method; passed when all its items passed.
 -- Incremental runs recompute only samples with a test item newer than the last build.
@@ -18,11 +18,7 @@ samples as (
 
     select * from {{ ref('int_agri_samples') }}
     {% if is_incremental() %}
-    where sample_id in (
-        select sample_id
-        from {{ ref('stg_agriculture__agri_testing') }}
-        where load_id > {{ load_id_watermark('latest_load_id') }}
-    )
+    where {{ has_new_version('sample_id', ref('base_agriculture__agri_testing'), 'latest_load_id') }}
     {% endif %}
 
 ),

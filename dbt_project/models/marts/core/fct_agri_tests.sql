@@ -7,7 +7,10 @@
     )
 }}
 
--- One row per agricultural sample x test item, latest version.
+-- depends_on: {{ ref('base_agriculture__agri_testing') }}
+
+-- One row per agricultural sample x test item, latest version. Incremental runs take only
+-- items with a version newer than the last build.
 
 with
 
@@ -15,7 +18,8 @@ tests as (
 
     select * from {{ ref('stg_agriculture__agri_testing') }}
     {% if is_incremental() %}
-    where load_id > {{ load_id_watermark() }}
+    where {{ has_new_version('sample_id', ref('base_agriculture__agri_testing')) }}
+        and load_id > {{ load_id_watermark() }}
     {% endif %}
 
 ),

@@ -7,7 +7,10 @@
     )
 }}
 
--- One row per completion-acceptance attempt (project x round), latest version.
+-- depends_on: {{ ref('base_housing__construction_acceptance') }}
+
+-- One row per completion-acceptance attempt (project x round), latest version. Incremental
+-- runs take only attempts with a version newer than the last build.
 
 with
 
@@ -15,7 +18,8 @@ attempts as (
 
     select * from {{ ref('stg_housing__construction_acceptance') }}
     {% if is_incremental() %}
-    where load_id > {{ load_id_watermark() }}
+    where {{ has_new_version('project_code', ref('base_housing__construction_acceptance')) }}
+        and load_id > {{ load_id_watermark() }}
     {% endif %}
 
 ),

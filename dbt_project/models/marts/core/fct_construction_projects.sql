@@ -7,6 +7,8 @@
     )
 }}
 
+-- depends_on: {{ ref('base_housing__construction_acceptance') }}
+
 -- One row per construction project. Incremental runs recompute only projects with an
 -- attempt newer than the last build.
 
@@ -16,7 +18,7 @@ projects as (
 
     select * from {{ ref('int_construction_projects') }}
     {% if is_incremental() %}
-    where latest_load_id > {{ load_id_watermark('latest_load_id') }}
+    where {{ has_new_version('project_code', ref('base_housing__construction_acceptance'), 'latest_load_id') }}
     {% endif %}
 
 ),

@@ -8,7 +8,7 @@
     )
 }}
 
--- depends_on: {{ ref('stg_market_regulation__market_sampling') }}
+-- depends_on: {{ ref('base_market_regulation__market_sampling') }}
 
 -- One row per failed test item of a market-regulation sample's latest version. A corrected
 -- re-export may list fewer items (or none, when the sample now passes): the pre-hook removes
@@ -20,7 +20,7 @@ failed_items as (
 
     select * from {{ ref('stg_market_regulation__market_sampling_failed_items') }}
     {% if is_incremental() %}
-    where load_id > {{ load_id_watermark() }}
+    where {{ has_new_version('sample_id', ref('base_market_regulation__market_sampling')) }}
     {% endif %}
 
 ),

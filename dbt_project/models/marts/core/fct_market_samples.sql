@@ -7,8 +7,10 @@
     )
 }}
 
+-- depends_on: {{ ref('base_market_regulation__market_sampling') }}
+
 -- One row per market-regulation sample, latest version. Incremental runs take only samples
--- whose latest version arrived after the last build and replace them by key.
+-- with a version newer than the last build and replace them by key.
 
 with
 
@@ -16,24 +18,28 @@ samples as (
 
     select * from {{ ref('stg_market_regulation__market_sampling') }}
     {% if is_incremental() %}
-    where load_id > {{ load_id_watermark() }}
+    where {{ has_new_version('sample_id', ref('base_market_regulation__market_sampling')) }}
     {% endif %}
 
 ),
 
 failed_items as (
 
-    select * from {{ ref('stg_market_regulation__market_sampling_failed_items') }}
+    select * from {{ ref('base_market_regulation__market_sampling_failed_items') }}
 
 ),
 
 failed_item_counts as (
 
+    -- the items of the very version of each sample
     select
-        sample_id,
+        failed_items.sample_id,
         count(*) as failed_item_count
     from failed_items
-    group by sample_id
+    inner join samples
+        on failed_items.sample_id = samples.sample_id
+        and failed_items.load_id = samples.load_id
+    group by failed_items.sample_id
 
 ),
 

@@ -1,0 +1,57 @@
+with
+
+source as (
+
+    select * from {{ source('market_regulation', 'market_sampling') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        sample_id,
+        county_code,
+
+        -- categories
+        sampling_type,
+        category,
+
+        -- product and parties
+        product_name,
+        producer_name,
+        producer_address,
+        sampled_unit,
+        sampled_unit_address,
+        spec,
+        brand,
+        batch_text,
+
+        -- announcement and lab
+        announcement_no,
+        task_source,
+        lab,
+        remarks,
+        failed_items_text,
+
+        -- dates
+        sampling_date,
+        production_date,
+        announcement_date,
+
+        -- verdict
+        verdict,
+        verdict = 'pass' as is_passed,
+
+        -- lineage
+        _load_id as load_id,
+        _source_file as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _row_number as source_row_number,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

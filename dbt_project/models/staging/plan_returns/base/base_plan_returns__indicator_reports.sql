@@ -1,0 +1,46 @@
+with
+
+source as (
+
+    select * from {{ source('plan_returns', 'indicator_reports') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        indicator_code,
+        county_code,
+        period,
+
+        -- period: '2025' a year, '2025Q3' a quarter, '2025-09' a month
+        cast(substr(period, 1, 4) as integer) as period_year,
+        case
+            when length(period) = 4 then 'year'
+            when period like '%Q%' then 'quarter'
+            else 'month'
+        end as period_grain,
+
+        -- measures
+        value as reported_value,
+        unit,
+
+        -- reporting
+        indicator_name,
+        department as reporting_department,
+        remarks,
+
+        -- lineage
+        _load_id as load_id,
+        _source_file as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _row_number as source_row_number,
+        _loaded_at as loaded_at,
+        cast(_loaded_at as date) as reported_date
+
+    from source
+
+)
+
+select * from renamed
