@@ -27,8 +27,7 @@ from warehouse.postgres_copy import (
     first_line,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 
 
@@ -42,13 +41,6 @@ class BuildResult:
     warehouse: Path
     seconds: float
     rows_copied: dict[str, int] = field(default_factory=dict)
-
-
-def default_warehouse() -> Path:
-    """`QCITY_WAREHOUSE`, else warehouse/qcity.duckdb, always absolute (dbt runs elsewhere)."""
-    value = os.environ.get("QCITY_WAREHOUSE")
-    path = Path(value) if value else PROJECT_ROOT / "warehouse" / "qcity.duckdb"
-    return path.expanduser().resolve()
 
 
 def prepare_warehouse(warehouse: Path) -> None:
@@ -66,8 +58,6 @@ def dbt_environment(warehouse: Path, extra: dict[str, str] | None = None) -> dic
     env = dict(os.environ)
     env["QCITY_WAREHOUSE"] = str(warehouse)
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env.setdefault("DBT_PROFILES_DIR", str(DBT_PROJECT_DIR))
-    env.setdefault("DBT_PROJECT_DIR", str(DBT_PROJECT_DIR))
     if extra:
         env.update(extra)
     return env
@@ -106,7 +96,7 @@ def run_dbt(
 
 
 def build(
-    warehouse: Path | None = None,
+    warehouse: Path,
     target: str = "duckdb",
     full_refresh: bool = False,
     select: Sequence[str] = (),
@@ -122,7 +112,8 @@ def build(
     (only new loads, unless `full_copy`), unless `copy` is False.
     """
     started = time.perf_counter()
-    warehouse = (warehouse or default_warehouse()).expanduser().resolve()
+    # Absolute: dbt runs in dbt_project/, and the profile reads the path from the environment.
+    warehouse = warehouse.expanduser().resolve()
     prepare_warehouse(warehouse)
     rows_copied: dict[str, int] = {}
     if target == "postgres" and copy:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from qcity.settings import warehouse_path
 from warehouse.dbt_build import TARGETS, BuildError, build
 
 
@@ -41,6 +42,10 @@ def build_command(
         bool,
         typer.Option("--full-copy", help="For PostgreSQL: replace the copied tables whole."),
     ] = False,
+    dbt_vars: Annotated[
+        str | None,
+        typer.Option("--vars", help="dbt vars as YAML, e.g. '{as_of_date: 2025-12-31}'."),
+    ] = None,
 ) -> None:
     """Build the indicator marts with dbt on DuckDB (default) or PostgreSQL."""
     if target not in TARGETS:
@@ -50,12 +55,13 @@ def build_command(
         raise typer.Exit(2)
     try:
         result = build(
-            warehouse=warehouse,
+            warehouse=warehouse or warehouse_path(),
             target=target,
             full_refresh=full_refresh,
             select=select or (),
             copy=copy,
             full_copy=full_copy,
+            dbt_vars=dbt_vars,
         )
     except BuildError as exc:
         typer.echo(f"Error: {str(exc).rstrip('.')}.", err=True)
