@@ -278,12 +278,16 @@ def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -
             fb_cells = _raw_column(raw_batch, plan.sources[fallback].position)
             if fb_cells is None:
                 continue
-            blank = pc.is_null(values[col.name])
-            use = pc.and_(blank, pc.is_null(cell_problems))
-            fb_values, fb_problems, _ = plan.parse_column(col, fb_cells)
-            values[col.name] = pc.if_else(use, fb_values, values[col.name])
-            cell_problems = pc.if_else(use, fb_problems, cell_problems)
-            raw_text[col.name] = pc.if_else(use, fb_cells, raw_text.get(col.name, fb_cells))
+            use = pc.and_(pc.is_null(values[col.name]), pc.is_null(cell_problems))
+            if not pc.any(use).as_py():
+                continue
+            # Parse only the rows that need the fallback: addresses are nearly all distinct.
+            needed = fb_cells.filter(use)
+            fb_values, fb_problems, _ = plan.parse_column(col, needed)
+            values[col.name] = pc.replace_with_mask(values[col.name], use, fb_values)
+            cell_problems = pc.replace_with_mask(cell_problems, use, fb_problems)
+            base_text = raw_text.get(col.name, pa.nulls(n, pa.string()))
+            raw_text[col.name] = pc.replace_with_mask(base_text, use, needed)
         problems.append((col.name, cell_problems, raw_text.get(col.name)))
 
     for col in contract.columns:

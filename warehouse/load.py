@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,8 @@ class LoadResult:
     reject_rule: str | None = None
     load_id: int | None = None
     validation: ValidationSummary | None = None
+    #: seconds per stage (read_parse, validate, insert, deduplicate), for benchmarks
+    timings: dict[str, float] = field(default_factory=dict)
     #: quarantined rows of a file that was then rejected whole (kept for the correction
     #: workbook only: the warehouse keeps nothing of a rejected file)
     rejected_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -197,7 +200,9 @@ class Loader:
         try:
             for target in targets:
                 self._load_table(result, target, validator, received_at, on_rows)
+            started = time.perf_counter()
             self._quarantine_duplicates(result, contract, targets[0].plan)
+            result.timings["deduplicate"] = time.perf_counter() - started
             result.rows_loaded = self._count(f'raw."{contract.name}"', "_load_id", result.load_id)
             result.rows_quarantined = self._count("audit.quarantine", "load_id", result.load_id)
             assert result.rows_read == result.rows_loaded + result.rows_quarantined, result
@@ -246,13 +251,19 @@ class Loader:
         batches: Iterator,
     ) -> None:
         contract = target.plan.contract
+        clock = time.perf_counter()
         for raw in _guarded(batches):
             batch = normalize_batch(target.plan, raw, validator)
             result.rows_read += batch.rows_read
             result.rows_skipped += batch.rows_skipped
+            parsed = time.perf_counter()
             self._insert_batch(result, contract, target.plan, batch, received_at)
+            _add(result.timings, "read_parse_validate", parsed - clock)
+            clock = time.perf_counter()
+            _add(result.timings, "insert", clock - parsed)
             if on_rows:
                 on_rows(batch.rows_read + batch.rows_skipped)
+        result.timings["validate"] = validator.seconds
 
     def _insert_batch(
         self,
@@ -308,8 +319,10 @@ class Loader:
                     ),
                     "reason_en": "; ".join(p.reason_en() for p in row.problems),
                     "problems": json.dumps(
-                        [{**p.as_dict(), "header": h}
-                         for p, h in zip(row.problems, headers, strict=True)],
+                        [
+                            {**p.as_dict(), "header": h}
+                            for p, h in zip(row.problems, headers, strict=True)
+                        ],
                         ensure_ascii=False,
                     ),
                     "original_row": json.dumps(row.original, ensure_ascii=False),
@@ -497,6 +510,10 @@ class Loader:
                 self.now(),
             ],
         )
+
+
+def _add(timings: dict[str, float], stage: str, seconds: float) -> None:
+    timings[stage] = timings.get(stage, 0.0) + seconds
 
 
 def _guarded(batches: Iterator) -> Iterator:

@@ -1,0 +1,1 @@
+"""`make bench`: measured, side-by-side figures; see benchmarks/README.md."""

@@ -1,0 +1,56 @@
+"""The baseline: the suite's row expectations run by GX on the whole typed frame at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+import duckdb  # noqa: E402
+import great_expectations as gx  # noqa: E402
+
+from ingestion.contracts import get_contract  # noqa: E402
+from ingestion.hooks import HELPER_COLUMNS  # noqa: E402
+from ingestion.validation.context import batch_definition, load_suite  # noqa: E402
+from ingestion.validation.runner import FileValidator  # noqa: E402
+
+
+def main(warehouse: str) -> None:
+    contract = get_contract("market_sampling")
+    con = duckdb.connect(warehouse, read_only=True)
+    table = con.execute(
+        f"select {', '.join(contract.column_names)} from raw.market_sampling"
+    ).to_arrow_table()
+    for hook in contract.helper_columns:
+        for name, column in HELPER_COLUMNS[hook](contract, table).items():
+            table = table.append_column(name, column)
+    frame = table.to_pandas(date_as_object=False)
+    suite = load_suite(contract.name)
+    rows_suite = gx.ExpectationSuite(
+        name="plain", expectations=[e for e in suite.expectations if e.meta["level"] == "row"]
+    )
+    parameters = FileValidator(contract, __import__("datetime").date.today(), "bench")._parameters()
+    batch = batch_definition(contract.name).get_batch(batch_parameters={"dataframe": frame})
+    started = time.perf_counter()
+    result = batch.validate(
+        rows_suite, expectation_parameters=parameters, result_format={"result_format": "COMPLETE"}
+    )
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "rows": len(frame),
+                "success": result.success,
+                "expectations": len(rows_suite.expectations),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
