@@ -10,13 +10,13 @@ import time
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-import duckdb  # noqa: E402
-import great_expectations as gx  # noqa: E402
+import duckdb
+import great_expectations as gx
 
-from ingestion.contracts import get_contract  # noqa: E402
-from ingestion.hooks import HELPER_COLUMNS  # noqa: E402
-from ingestion.validation.context import batch_definition, load_suite  # noqa: E402
-from ingestion.validation.runner import FileValidator  # noqa: E402
+from ingestion.contracts import get_contract
+from ingestion.hooks import HELPER_COLUMNS
+from ingestion.validation.context import batch_definition, load_suite
+from ingestion.validation.runner import FileValidator
 
 
 def main(warehouse: str) -> None:
