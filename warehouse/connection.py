@@ -23,7 +23,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
                 f"the warehouse {path} is in use by another process; try again when it finishes"
             ) from None
         raise
-    con.execute("set memory_limit = '2GB'")
+    con.execute("set memory_limit = '1GB'")
     # Raw rows carry their file row number; physical order is not needed and costs 2x on insert.
     con.execute("set preserve_insertion_order = false")
     if not read_only:

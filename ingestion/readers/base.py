@@ -9,7 +9,7 @@ import pyarrow as pa
 
 #: Rows per batch handed to the engine: bounds memory for files of any length (a few hundred
 #: MB at most), while large enough that DuckDB parallelises each insert.
-BATCH_ROWS = 524_288
+BATCH_ROWS = 262_144
 
 
 @dataclass

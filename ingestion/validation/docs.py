@@ -14,6 +14,9 @@ from great_expectations.data_context.types.resource_identifiers import (
 from ingestion.validation.context import docs_dir, get_context
 from ingestion.validation.runner import ValidationSummary
 
+#: results stored by this process and not yet rendered
+_PENDING: list[ValidationResultIdentifier] = []
+
 
 def store_result(summary: ValidationSummary, file_sha256: str) -> str:
     """Store the file's combined result; return the Data Docs page it will have."""
@@ -27,11 +30,20 @@ def store_result(summary: ValidationSummary, file_sha256: str) -> str:
     )
     summary.result.meta["active_batch_definition"] = {"file_sha256": file_sha256}
     context.validation_results_store.set(key, summary.result)
+    _PENDING.append(key)
     page = Path(docs_dir(), "validations", *key.to_tuple()).with_suffix(".html")
     return str(page)
 
 
 def build_docs() -> Path:
-    """Rebuild the Data Docs site; returns its index page."""
-    get_context().build_data_docs()
+    """Render the pages of this run's results and the site index; returns the index page.
+
+    Only new results are rendered (a full rebuild re-renders every stored result, which grows
+    with every file ever loaded)."""
+    context = get_context()
+    if _PENDING:
+        context.build_data_docs(resource_identifiers=list(_PENDING))
+        _PENDING.clear()
+    elif not (docs_dir() / "index.html").exists():
+        context.build_data_docs()
     return docs_dir() / "index.html"
