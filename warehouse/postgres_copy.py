@@ -260,6 +260,7 @@ def copy_schemas(
     Returns the number of rows copied per `schema.table`. With `full`, every table is
     replaced; otherwise append-only tables only receive rows with a newer `_load_id`.
     """
+    schemas = tuple(schemas)
     ensure_database(settings)
     copied: dict[str, int] = {}
     try:

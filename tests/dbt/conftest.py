@@ -12,12 +12,13 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from unittest import mock
 
 import duckdb
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from qcity.cli import app
@@ -49,10 +50,15 @@ def dbt_paths(base: Path) -> Iterator[Path]:
         yield target
 
 
-def qcity_build(warehouse: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run `qcity build` like a user would; fail the test with dbt's output when it fails."""
+def invoke_build(warehouse: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """Run `qcity build` like a user would, with QCITY_WAREHOUSE pointing at `warehouse`."""
     with mock.patch.dict(os.environ, {"QCITY_WAREHOUSE": str(warehouse), **(env or {})}):
-        result = CliRunner().invoke(app, ["build", *args])
+        return CliRunner().invoke(app, ["build", *args])
+
+
+def qcity_build(warehouse: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """`qcity build` that must succeed; the test fails with the command's output otherwise."""
+    result = invoke_build(warehouse, *args, env=env)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -109,14 +115,7 @@ def duckdb_full_refresh(duckdb_built: Built, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def postgres_settings() -> Iterator[PostgresSettings]:
     """A throw-away PostgreSQL database; unreachable fails the run in CI, else skips."""
-    settings = PostgresSettings.from_env()
-    settings = PostgresSettings(
-        settings.host,
-        settings.port,
-        settings.user,
-        settings.password,
-        f"qcity_test_{uuid.uuid4().hex[:8]}",
-    )
+    settings = replace(PostgresSettings.from_env(), dbname=f"qcity_test_{uuid.uuid4().hex[:8]}")
     try:
         settings.connect(dbname="postgres").close()
     except PostgresCopyError as exc:

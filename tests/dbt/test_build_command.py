@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
-from typer.testing import CliRunner
 
-from qcity.cli import app
-from tests.dbt.conftest import dbt_paths, new_warehouse, qcity_build, query
+from tests.dbt.conftest import dbt_paths, invoke_build, new_warehouse, qcity_build, query
 from warehouse.dbt_build import run_dbt
-
-
-def invoke(warehouse: Path, *args: str, env: dict[str, str] | None = None):
-    with mock.patch.dict(os.environ, {"QCITY_WAREHOUSE": str(warehouse), **(env or {})}):
-        return CliRunner().invoke(app, ["build", *args])
 
 
 @pytest.mark.slow
@@ -40,14 +31,14 @@ def test_build_on_a_new_warehouse_gives_an_all_no_data_scorecard(tmp_path: Path)
 
 
 def test_unknown_target_is_one_sentence(tmp_path: Path) -> None:
-    result = invoke(tmp_path / "w.duckdb", "--target", "oracle")
+    result = invoke_build(tmp_path / "w.duckdb", "--target", "oracle")
     assert result.exit_code == 2
     assert "unknown target 'oracle'" in result.output
     assert "Traceback" not in result.output
 
 
 def test_unreachable_postgres_is_one_sentence(tmp_path: Path) -> None:
-    result = invoke(tmp_path / "w.duckdb", "--target", "postgres", env={"QCITY_PG_PORT": "1"})
+    result = invoke_build(tmp_path / "w.duckdb", "--target", "postgres", env={"QCITY_PG_PORT": "1"})
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot connect to PostgreSQL at 127.0.0.1:1")
     assert len(result.output.strip().splitlines()) == 1
@@ -68,7 +59,7 @@ def test_busy_warehouse_is_one_sentence(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        result = invoke(warehouse)
+        result = invoke_build(warehouse)
     finally:
         holder.kill()
         holder.wait()
@@ -88,6 +79,6 @@ def test_failing_dbt_test_makes_the_build_fail(tmp_path: Path) -> None:
             "values ('X1', 'food', '大米', '超市', '360902', date '2025-01-05', 'maybe', 1, 2)"
         )
     with dbt_paths(tmp_path):
-        result = invoke(warehouse, "--select", "stg_market_regulation__market_sampling")
+        result = invoke_build(warehouse, "--select", "stg_market_regulation__market_sampling")
     assert result.exit_code == 1
     assert result.output.startswith("Error: dbt build on duckdb failed (exit code 1)")

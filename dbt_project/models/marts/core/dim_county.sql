@@ -15,7 +15,12 @@ county_rows as (
         name_zh,
         name_en,
         variants,
-        county_code >= '360990' as is_functional_zone,
+        -- 360990-360998 the functional zones, 360999 the city level (provincial extension codes)
+        case
+            when county_code = '360999' then 'city_level'
+            when county_code >= '360990' then 'functional_zone'
+            else 'county'
+        end as division_kind,
         false as is_whole_city
     from counties
 
@@ -28,7 +33,7 @@ whole_city as (
         '宜春市' as name_zh,
         'Yichun City' as name_en,
         cast(null as {{ dbt.type_string() }}) as variants,
-        false as is_functional_zone,
+        'whole_city' as division_kind,
         true as is_whole_city
 
 ),

@@ -72,6 +72,16 @@ top_rules as (
 
 ),
 
+delivery as (
+
+    select
+        source,
+        {{ dbt.datediff('cast(last_received_at as date)', as_of_date(), 'day') }}
+            as days_since_last_delivery
+    from file_stats
+
+),
+
 final as (
 
     select
@@ -103,13 +113,9 @@ final as (
         file_stats.last_loaded_at,
         data_sources.cadence_days,
         {{ as_of_date() }} as as_of_date,
-        {{ dbt.datediff('cast(file_stats.last_received_at as date)', as_of_date(), 'day') }}
-            as days_since_last_delivery,
-        coalesce(
-            {{ dbt.datediff('cast(file_stats.last_received_at as date)', as_of_date(), 'day') }}
-                > data_sources.cadence_days,
-            true
-        ) as is_overdue
+        delivery.days_since_last_delivery,
+        coalesce(delivery.days_since_last_delivery > data_sources.cadence_days, true)
+            as is_overdue
 
     from data_sources
     left join departments
@@ -118,6 +124,8 @@ final as (
         on data_sources.source = file_stats.source
     left join top_rules
         on data_sources.source = top_rules.source
+    left join delivery
+        on data_sources.source = delivery.source
 
 )
 
