@@ -11,8 +11,14 @@ _SKIP_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".swp")
 
 
 def is_candidate(path: Path) -> bool:
+    """An export to process: not a lock or partial file, and not a symbolic link (a link in
+    a landing folder may point anywhere on the machine)."""
     name = path.name
-    return not name.startswith(_SKIP_PREFIXES) and not name.lower().endswith(_SKIP_SUFFIXES)
+    return (
+        not name.startswith(_SKIP_PREFIXES)
+        and not name.lower().endswith(_SKIP_SUFFIXES)
+        and not path.is_symlink()
+    )
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -20,7 +26,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and is_candidate(p))
+            found += sorted(p for p in path.rglob("*") if is_candidate(p) and p.is_file())
         else:
             found.append(path)
     return found

@@ -18,7 +18,7 @@ from qcity.settings import build_dir, warehouse_path
 from warehouse.connection import WarehouseBusy, connect
 from warehouse.load import Loader, LoadResult
 
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the width
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Export files or folders of them.")]
 SourceOpt = Annotated[
@@ -97,11 +97,18 @@ def _outputs(con, results: list[LoadResult]) -> None:
         _err.print(f"Data Docs: {build_docs()}", highlight=False)
 
 
-def ingest(paths: PathsArg, source: SourceOpt = None, as_json: JsonOpt = False) -> None:
+def ingest(
+    paths: PathsArg,
+    source: SourceOpt = None,
+    as_json: JsonOpt = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait while another load holds the warehouse.")
+    ] = 120.0,
+) -> None:
     """Validate and load exports; every row is loaded or quarantined, or the file is rejected."""
     files = _files(paths, source)
     try:
-        con = connect(warehouse_path())
+        con = connect(warehouse_path(), wait_seconds=wait)
     except WarehouseBusy as exc:
         _err.print(str(exc))
         raise typer.Exit(3) from None

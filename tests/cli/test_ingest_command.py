@@ -103,3 +103,52 @@ def test_validate_loads_nothing_and_lists_failed_expectations(tmp_path: Path) ->
     assert not warehouse.exists()
     assert list((tmp_path / "b" / "corrections").glob("*_market_sampling_整改清单.xlsx"))
     assert (tmp_path / "b" / "data_docs" / "index.html").exists()
+
+
+def _hold_warehouse(warehouse: Path, seconds: float) -> subprocess.Popen[str]:
+    code = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+        "time.sleep(float(sys.argv[2]))"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(warehouse), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_second_writer_waits_then_loads(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(3)])
+    holder = _hold_warehouse(warehouse, 4)
+    try:
+        done = run_ingest(warehouse, "--json", "--wait", "60", str(good))
+    finally:
+        holder.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "loaded"
+
+
+def test_busy_warehouse_fails_with_a_sentence(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(3)])
+    holder = _hold_warehouse(warehouse, 20)
+    try:
+        done = run_ingest(warehouse, "--wait", "0", str(good))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 3
+    assert "in use by another process" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_symlinks_in_a_folder_are_not_followed(tmp_path: Path) -> None:
+    outside = write_csv(tmp_path / "outside.csv", [MARKET_HEADER, *good_market_rows(2)])
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "link.csv").symlink_to(outside)
+    write_csv(landing / "real.csv", [MARKET_HEADER, *good_market_rows(2, prefix="R")])
+    done = run_ingest(tmp_path / "w.duckdb", "--json", str(landing))
+    assert [json.loads(x)["file"] for x in done.stdout.splitlines()] == ["real.csv"]
