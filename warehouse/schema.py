@@ -77,6 +77,33 @@ VALIDATION_RUNS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: One alert to one department over one channel; written in the transaction of the result it
+#: reports, then sent and marked delivered by alerts.sender (see alerts/outbox.py).
+ALERT_OUTBOX_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("delivery_id", "VARCHAR PRIMARY KEY"),  # from dedup_key, department and channel
+    ("dedup_key", "VARCHAR NOT NULL"),
+    ("kind", "VARCHAR NOT NULL"),  # file_rejected | rows_quarantined | delivery_overdue | ...
+    ("department_code", "VARCHAR NOT NULL"),
+    ("channel", "VARCHAR NOT NULL"),  # email | webhook
+    ("subject", "VARCHAR NOT NULL"),
+    ("payload", "JSON NOT NULL"),  # the facts the alert reports, rendered when sent
+    ("created_at", "TIMESTAMP NOT NULL"),
+    ("next_attempt_at", "TIMESTAMP NOT NULL"),
+    ("source", "VARCHAR"),
+    ("load_id", "BIGINT"),
+    ("file_name", "VARCHAR"),
+    ("attachment_expected", "BOOLEAN NOT NULL"),
+    ("attachment_path", "VARCHAR"),  # the correction workbook, recorded after the run
+    ("attempts", "INTEGER NOT NULL"),
+    ("claimed_by", "VARCHAR"),  # the sender holding it until claimed_until
+    ("claimed_until", "TIMESTAMP"),
+    ("last_attempt_at", "TIMESTAMP"),
+    ("last_error", "VARCHAR"),
+    ("delivered_at", "TIMESTAMP"),
+    ("delivered_to", "VARCHAR"),
+)
+
+
 def raw_table_columns(contract: Contract) -> list[tuple[str, str]]:
     cols = [(c.name, c.sql_type) for c in contract.columns]
     return cols + list(LINEAGE_COLUMNS)
@@ -111,14 +138,23 @@ def _create_or_extend(con: DuckDBPyConnection, table: str, cols: list[tuple[str,
 
 
 def ensure_schema(con: DuckDBPyConnection) -> None:
-    """Create the raw and audit schemas and tables; safe to call on every connection."""
-    con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists audit")
-    con.execute("create sequence if not exists audit.load_id_seq start 1")
-    for contract in all_contracts():
-        _create_or_extend(con, f"raw.{contract.name}", raw_table_columns(contract))
-        for child, cols in child_table_columns(contract).items():
-            _create_or_extend(con, f"raw.{child}", cols)
-    _create_or_extend(con, "audit.file_manifest", list(FILE_MANIFEST_COLUMNS))
-    _create_or_extend(con, "audit.quarantine", list(QUARANTINE_COLUMNS))
-    _create_or_extend(con, "audit.validation_runs", list(VALIDATION_RUNS_COLUMNS))
+    """Create the raw and audit schemas and tables; safe to call on every connection.
+
+    One transaction, so a process killed half-way leaves no half-made warehouse."""
+    con.begin()
+    try:
+        con.execute("create schema if not exists raw")
+        con.execute("create schema if not exists audit")
+        con.execute("create sequence if not exists audit.load_id_seq start 1")
+        for contract in all_contracts():
+            _create_or_extend(con, f"raw.{contract.name}", raw_table_columns(contract))
+            for child, cols in child_table_columns(contract).items():
+                _create_or_extend(con, f"raw.{child}", cols)
+        _create_or_extend(con, "audit.file_manifest", list(FILE_MANIFEST_COLUMNS))
+        _create_or_extend(con, "audit.quarantine", list(QUARANTINE_COLUMNS))
+        _create_or_extend(con, "audit.validation_runs", list(VALIDATION_RUNS_COLUMNS))
+        _create_or_extend(con, "audit.alert_outbox", list(ALERT_OUTBOX_COLUMNS))
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
