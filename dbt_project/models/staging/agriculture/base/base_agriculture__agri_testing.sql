@@ -21,7 +21,7 @@ renamed as (
 
         -- sample
         sample_name,
-        sampling_site,
+        {{ mask_personal_data('sampling_site') }} as sampling_site,
         lab,
         standard,
 

@@ -21,8 +21,8 @@ renamed as (
         product_name,
         producer_name,
         producer_address,
-        sampled_unit,
-        sampled_unit_address,
+        {{ mask_personal_data('sampled_unit') }} as sampled_unit,
+        {{ mask_personal_data('sampled_unit_address') }} as sampled_unit_address,
         spec,
         brand,
         batch_text,
@@ -31,7 +31,7 @@ renamed as (
         announcement_no,
         task_source,
         lab,
-        remarks,
+        {{ mask_personal_data('remarks') }} as remarks,
         failed_items_text,
 
         -- dates
