@@ -36,7 +36,7 @@ test: $(VENV)/.synced
 	$(BIN)/pytest
 
 bench: $(VENV)/.synced
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(ONLY)
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
