@@ -475,6 +475,10 @@ class Loader:
         pending, self._pending_validation = self._pending_validation, None
         if self.dry_run:
             return
+        from alerts.outbox import enqueue_file_alerts
+
+        # The file's alerts are written with the result they report: same transaction.
+        enqueue_file_alerts(self.con, result)
         if pending:
             self.con.execute(
                 "insert into audit.validation_runs values "
