@@ -1,0 +1,56 @@
+"""Airflow DAG `qcity_warehouse`: dbt builds the marts when a raw table changed.
+
+Scheduled on the raw tables' Assets; runs the dbt project through Cosmos (rendered from the
+prebuilt manifest, so parsing this file never runs dbt), then refreshes what is published
+from the marts. The work is in `orchestration`; this file only wires tasks.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import AssetAny, dag, task
+
+from orchestration.cosmos_dbt import dbt_task_group, execution_mode
+from orchestration.dag_settings import (
+    DEFAULT_ARGS,
+    MARTS_ASSET,
+    START_DATE,
+    TAGS_WAREHOUSE,
+    landing_folders,
+    raw_asset,
+)
+from orchestration.pools import WAREHOUSE_POOL
+from orchestration.warehouse_doc import WAREHOUSE_DOC
+
+RAW_ASSETS = sorted({s for f in landing_folders() for s in f.sources})
+
+
+@dag(
+    dag_id="qcity_warehouse",
+    description="dbt build of the indicator marts, then the published copies",
+    schedule=AssetAny(*(raw_asset(s) for s in RAW_ASSETS)),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=[*TAGS_WAREHOUSE, execution_mode()],
+    doc_md=WAREHOUSE_DOC.format(pool=WAREHOUSE_POOL, mode=execution_mode()),
+)
+def qcity_warehouse():
+    @task(pool=WAREHOUSE_POOL)
+    def prepare_warehouse() -> str:
+        """Create the raw and audit tables if missing, so every dbt source exists."""
+        from orchestration.steps import prepare_warehouse
+
+        return prepare_warehouse()
+
+    @task(pool=WAREHOUSE_POOL, outlets=[MARTS_ASSET])
+    def publish() -> dict:
+        """Refresh what later steps read from the marts (scorecard files, BI copies)."""
+        from orchestration.steps import publish
+
+        return publish()
+
+    prepare_warehouse() >> dbt_task_group("dbt") >> publish()
+
+
+qcity_warehouse()

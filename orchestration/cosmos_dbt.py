@@ -1,0 +1,154 @@
+"""The dbt project as an Airflow task group, rendered by Cosmos from the prebuilt manifest.
+
+`LoadMode.DBT_MANIFEST` reads `orchestration.dbt_manifest.manifest_path()`: parsing the
+DAG file never runs dbt. Every model, seed and each model's tests become their own task.
+
+Two execution modes, chosen by `QCITY_DBT_EXECUTION` (read when the DAG file is parsed):
+
+* `watcher` (default): one `dbt build` in a producer task; each model's task shows that
+  model's result from the build. The producer is made upstream of the model tasks here:
+  Cosmos streams results to sensors that may start before the build in a `DbtDag`, but
+  inside a task group nothing orders them, and `dag.test()` (which runs one task at a time)
+  would wait forever on a sensor started before the build.
+* `local`: one dbt process per model, seed and test task, run one after another.
+
+Both run every task in the warehouse pool. The producer writes DuckDB; the model tasks only
+read the build's results, but on a retry Cosmos falls back to running that model with dbt,
+which writes DuckDB, so they must take the writer slot too. `benchmarks/airflow_bench.py`
+measures both modes; the warehouse DAG's doc gives the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from orchestration.dbt_manifest import DBT_PROJECT_DIR, manifest_path
+from orchestration.pools import WAREHOUSE_POOL
+
+MODES = ("watcher", "local")
+
+
+def execution_mode() -> str:
+    mode = os.environ.get("QCITY_DBT_EXECUTION", "watcher")
+    if mode not in MODES:
+        raise ValueError(f"QCITY_DBT_EXECUTION must be one of {MODES}, not {mode!r}")
+    return mode
+
+
+def dbt_env() -> dict[str, str]:
+    """What dbt needs at run time: the warehouse path (absolute) and no usage statistics."""
+    from qcity.settings import warehouse_path
+
+    return {
+        "QCITY_WAREHOUSE": str(warehouse_path().resolve()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
+    """The Cosmos `DbtTaskGroup` of the whole project, in the current DAG."""
+    from cosmos import (
+        DbtTaskGroup,
+        ExecutionConfig,
+        ProfileConfig,
+        ProjectConfig,
+        RenderConfig,
+    )
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    mode = mode or execution_mode()
+    group = DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=manifest_path(),
+            project_name="qcity",
+            install_dbt_deps=False,
+            env_vars=dbt_env(),
+        ),
+        profile_config=ProfileConfig(
+            profile_name="qcity",
+            target_name="duckdb",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            # Exposures document the dashboards; there is nothing to run for them.
+            exclude=["resource_type:exposure"],
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER if mode == "watcher" else ExecutionMode.LOCAL,
+            # dbt runs inside the task's own process: no second interpreter start per task.
+            invocation_mode=InvocationMode[os.environ.get("QCITY_DBT_INVOCATION", "DBT_RUNNER")],
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+        ),
+        operator_args={"pool": WAREHOUSE_POOL, "emit_datasets": False},
+    )
+    if mode == "watcher":
+        _producer_first(group)
+    return group
+
+
+#: dbt's per-node progress events: nothing reads them but the model tasks' logs.
+_PROGRESS_EVENT = re.compile(r'"name":\s*"(NodeStart|NodeCompiling|NodeExecuting)"')
+_FINISHED_EVENT = re.compile(r'"name":\s*"NodeFinished"')
+_TEST_NODE = re.compile(r'"resource_type":\s*"test"')
+
+
+def _quiet_progress_events(producer: Any) -> None:
+    """Let the build publish each node's result, not every step towards it.
+
+    For every dbt event about a node (start, compiling, executing, finished) Cosmos pushes
+    an XCom that the model tasks only print in their logs, about 1,100 for this project,
+    each a call to Airflow's API; a test's events are read by nobody (a model's test task
+    reads the aggregated result, which is pushed regardless). Dropping the progress events
+    and renaming a test's finished event, so it is parsed for its status but not pushed,
+    took the build task from 78 s to about 30 s in `dag.test()` on the demo data (the same
+    `dbt build` from the command line takes 15-19 s). Results, statuses, compiled SQL and
+    errors are untouched.
+    """
+    make_parse_callable = producer._make_parse_callable
+
+    def make_filtered() -> Any:
+        parse = make_parse_callable()
+
+        def filtered(line: str, extra: Any) -> None:
+            if _PROGRESS_EVENT.search(line):
+                return
+            if _TEST_NODE.search(line):
+                line = _FINISHED_EVENT.sub('"name": "TestNodeFinished"', line, count=1)
+            parse(line, extra)
+
+        return filtered
+
+    producer._make_parse_callable = make_filtered
+
+
+def _producer_first(group: Any) -> None:
+    """Make the dbt build upstream of the model tasks that have no other upstream task."""
+    from airflow.sdk import TriggerRule
+
+    tasks = {t.task_id: t for t in _tasks(group)}
+    producer = next(t for tid, t in tasks.items() if tid.endswith("dbt_producer_watcher"))
+    _quiet_progress_events(producer)
+    for task in tasks.values():
+        if task is producer or task.task_id.endswith("_done") or task.upstream_list:
+            continue
+        producer >> task
+        # A model's task reports its own result even when the build as a whole failed.
+        task.trigger_rule = TriggerRule.ALL_DONE
+
+
+def _tasks(group: Any) -> list[Any]:
+    found = []
+    for child in group.children.values():
+        if hasattr(child, "children"):
+            found += _tasks(child)
+        else:
+            found.append(child)
+    return found

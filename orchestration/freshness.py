@@ -1,0 +1,121 @@
+"""Which departments are late: each source's last delivery against its contract's cadence.
+
+A delivery is any file received for the source (`audit.file_manifest.received_at`),
+whatever became of it: that is what the department controls, and it is how
+`marts.mart_data_quality` counts `days_since_last_delivery` too. A source is overdue when
+more than `cadence_days` days passed since its last delivery, or when nothing ever came.
+
+`record_freshness` writes one row per source and check day into `audit.source_freshness`
+(created here), replacing that day's rows, so re-running a day's check changes nothing.
+The day is the Airflow run's, never the clock's. The alerts issue reads the overdue rows to
+send reminders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+TABLE = "audit.source_freshness"
+
+_DDL = f"""
+create table if not exists {TABLE} (
+    checked_on date not null,
+    source varchar not null,
+    department varchar not null,
+    title_zh varchar not null,
+    cadence_days integer not null,
+    last_received_at timestamp,         -- last file of any outcome
+    last_loaded_at timestamp,           -- last file that loaded
+    files_received bigint not null,
+    days_since_delivery integer,        -- null when nothing ever came
+    due_on date,                        -- last delivery + cadence; null when never delivered
+    is_overdue boolean not null,
+    primary key (checked_on, source)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Freshness:
+    checked_on: date
+    source: str
+    department: str
+    title_zh: str
+    cadence_days: int
+    last_received_at: datetime | None
+    last_loaded_at: datetime | None
+    files_received: int
+    days_since_delivery: int | None
+    due_on: date | None
+    is_overdue: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(self).items()
+        }
+
+
+def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Freshness]:
+    """One row per contract, from the files received up to the end of `as_of`."""
+    from ingestion.contracts import all_contracts
+
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    stats = {
+        source: (last_received, last_loaded, files)
+        for source, last_received, last_loaded, files in con.execute(
+            """
+            select source, max(received_at),
+                   max(received_at) filter (where status = 'loaded'), count(*)
+            from audit.file_manifest
+            where source is not null and received_at < ?
+            group by source
+            """,
+            [end],
+        ).fetchall()
+    }
+    rows = []
+    for contract in all_contracts():
+        last_received, last_loaded, files = stats.get(contract.name, (None, None, 0))
+        days = (as_of - last_received.date()).days if last_received else None
+        rows.append(
+            Freshness(
+                checked_on=as_of,
+                source=contract.name,
+                department=contract.department,
+                title_zh=contract.title_zh,
+                cadence_days=contract.cadence_days,
+                last_received_at=last_received,
+                last_loaded_at=last_loaded,
+                files_received=files,
+                days_since_delivery=days,
+                due_on=last_received.date() + timedelta(days=contract.cadence_days)
+                if last_received
+                else None,
+                is_overdue=days is None or days > contract.cadence_days,
+            )
+        )
+    return rows
+
+
+def record_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Freshness]:
+    """Compute and store the day's check, replacing any earlier check of the same day."""
+    con.execute("create schema if not exists audit")
+    con.execute(_DDL)
+    rows = compute_freshness(con, as_of)
+    con.begin()
+    try:
+        con.execute(f"delete from {TABLE} where checked_on = ?", [as_of])
+        con.executemany(
+            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [list(asdict(r).values()) for r in rows],
+        )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return rows

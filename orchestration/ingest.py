@@ -1,0 +1,352 @@
+"""Loading listed landing files into the warehouse, exactly once each, in delivery order.
+
+`ingest_listed` is what one mapped Airflow task calls for one listed file. Loads must
+happen in delivery order (a corrected re-export after the file it corrects, because the
+newest load of a key wins), but Airflow does not promise to run mapped task instances in
+index order, nor does `dag.test()`. So the task for file *i* first handles every earlier
+file of the same run that no task has handled yet, then its own; whichever order Airflow
+picks, the files are loaded in listing order, each once.
+
+What happened to each file of a run is kept in `audit.landing_moves` (created here), one
+row per run and file, written after the file is loaded and moved. It makes a retried or
+re-run task a no-op for files already handled, and it is the run's record: the summary
+task, the correction workbooks and the Airflow UI read it.
+
+A file whose exact bytes were already received under the same name (a task retried after
+the load committed, or the same file dropped again) is not loaded again and adds no
+manifest row: it is moved out of the landing folder and reported as `already_recorded`.
+Identical bytes under another name are the loader's business (`duplicate`).
+
+Callers hold the warehouse pool slot: DuckDB allows one writer process.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestration.folders import UNSORTED, Folders
+from orchestration.landing import (
+    ReadyFile,
+    destination,
+    discard_staging,
+    place,
+    release,
+    snapshot,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from warehouse.load import LoadResult
+
+LEDGER = "audit.landing_moves"
+
+_LEDGER_DDL = f"""
+create table if not exists {LEDGER} (
+    run_id varchar not null,
+    folder varchar not null,           -- landing sub-folder: the source, or _unsorted
+    file_name varchar not null,        -- path inside the landing folder
+    size_bytes bigint not null,
+    mtime_ns bigint not null,
+    status varchar not null,           -- loaded | duplicate | rejected | already_recorded
+                                       -- | changed | gone | unreadable (left in landing)
+    source varchar,
+    file_sha256 varchar,
+    load_id bigint,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    error varchar,
+    moved_to varchar,
+    map_index integer,                 -- the mapped task that handled the file
+    result_json json,                  -- the load result the correction workbook needs
+    handled_at timestamp not null,
+    primary key (run_id, folder, file_name)
+)
+"""
+
+#: Statuses after which the file has left the landing folder.
+MOVED = ("loaded", "duplicate", "rejected", "already_recorded")
+
+
+@dataclass
+class Outcome:
+    """What became of one listed file in one run (also the mapped task's return value)."""
+
+    folder: str
+    file_name: str
+    status: str
+    source: str | None = None
+    file_sha256: str | None = None
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    moved_to: str | None = None
+    map_index: int | None = None
+    result: dict[str, Any] | None = field(default=None, repr=False)
+
+    def brief(self) -> dict[str, object]:
+        """The small dict returned through XCom (no row data)."""
+        keys = ("folder", "file_name", "status", "source", "load_id", "rows_read")
+        more = ("rows_loaded", "rows_quarantined", "error", "moved_to", "map_index")
+        return {k: getattr(self, k) for k in (*keys, *more)}
+
+    def label(self) -> str:
+        """One line for the Airflow UI (the mapped task's name in the grid)."""
+        name = Path(self.file_name).name
+        if self.status == "loaded":
+            extra = f", {self.rows_quarantined} quarantined" if self.rows_quarantined else ""
+            return f"{name} · loaded {self.rows_loaded} rows{extra}"
+        if self.status == "rejected":
+            return f"{name} · REJECTED: {self.error or ''}"[:250]
+        return f"{name} · {self.status.replace('_', ' ')}"
+
+
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists audit")
+    con.execute(_LEDGER_DDL)
+
+
+def ledger_outcome(
+    con: duckdb.DuckDBPyConnection, run_id: str, listed: ReadyFile
+) -> Outcome | None:
+    row = con.execute(
+        f"""
+        select status, source, file_sha256, load_id, rows_read, rows_loaded, rows_quarantined,
+               error, moved_to, map_index
+        from {LEDGER} where run_id = ? and folder = ? and file_name = ?
+        """,
+        [run_id, listed.folder, listed.name],
+    ).fetchone()
+    if row is None:
+        return None
+    status, source, sha, load_id, read, loaded, quarantined, error, moved_to, index = row
+    return Outcome(
+        listed.folder,
+        listed.name,
+        status,
+        source,
+        sha,
+        load_id,
+        read or 0,
+        loaded or 0,
+        quarantined or 0,
+        error,
+        moved_to,
+        index,
+    )
+
+
+def run_outcomes(con: duckdb.DuckDBPyConnection, run_id: str, folder: str) -> list[Outcome]:
+    """Every file the run handled, in the order it was handled."""
+    rows = con.execute(
+        f"""
+        select file_name, status, source, file_sha256, load_id, rows_read, rows_loaded,
+               rows_quarantined, error, moved_to, map_index, result_json
+        from {LEDGER} where run_id = ? and folder = ? order by handled_at, file_name
+        """,
+        [run_id, folder],
+    ).fetchall()
+    return [
+        Outcome(
+            folder,
+            name,
+            status,
+            source,
+            sha,
+            load_id,
+            read or 0,
+            loaded or 0,
+            quarantined or 0,
+            error,
+            moved_to,
+            index,
+            json.loads(result) if result else None,
+        )
+        for (
+            name,
+            status,
+            source,
+            sha,
+            load_id,
+            read,
+            loaded,
+            quarantined,
+            error,
+            moved_to,
+            index,
+            result,
+        ) in rows
+    ]
+
+
+def ingest_listed(
+    con: duckdb.DuckDBPyConnection,
+    folders: Folders,
+    run_id: str,
+    listing: list[ReadyFile],
+    index: int,
+) -> Outcome:
+    """Handle listing[index], after any earlier file of the run nobody has handled yet."""
+    ensure_ledger(con)
+    for listed in listing[: index + 1]:
+        if ledger_outcome(con, run_id, listed) is None:
+            _handle(con, folders, run_id, listed, index)
+    outcome = ledger_outcome(con, run_id, listing[index])
+    assert outcome is not None
+    return outcome
+
+
+def _handle(
+    con: duckdb.DuckDBPyConnection,
+    folders: Folders,
+    run_id: str,
+    listed: ReadyFile,
+    map_index: int,
+) -> None:
+    """Snapshot, load, move, record, and only then remove the landing copy.
+
+    Each step can be interrupted and retried: the manifest says whether the bytes were
+    loaded, the ledger whether the run handled the file, and the landing copy stays
+    until both are written.
+    """
+    from warehouse.load import Loader, file_sha256
+
+    token = secrets.token_hex(8)
+    try:
+        staged = snapshot(folders, listed, token)
+    except OSError as exc:  # unreadable where it lies: report it, leave it, go on
+        discard_staging(folders, token)
+        outcome = Outcome(listed.folder, listed.name, "unreadable", map_index=map_index)
+        outcome.error = f"{type(exc).__name__}: {exc}"[:300]
+        _record(con, run_id, outcome, listed)
+        return
+    if staged is None:
+        still_there = folders.landing_file(listed.folder, listed.name).exists()
+        status = "changed" if still_there else "gone"
+        _record(
+            con, run_id, Outcome(listed.folder, listed.name, status, map_index=map_index), listed
+        )
+        return
+    try:
+        sha = file_sha256(staged)
+        known = con.execute(
+            "select status, source, load_id from audit.file_manifest "
+            "where file_sha256 = ? and file_name = ? order by load_id limit 1",
+            [sha, staged.name],
+        ).fetchone()
+        if known:
+            outcome = Outcome(
+                listed.folder,
+                listed.name,
+                "already_recorded",
+                known[1],
+                sha,
+                known[2],
+                error=f"same file already received (load {known[2]}, {known[0]})",
+                map_index=map_index,
+            )
+            target = destination(folders, listed, known[0], sha)
+        else:
+            source = None if listed.folder == UNSORTED else listed.folder
+            result = Loader(con).ingest(staged, source)
+            outcome = _from_result(listed, result, map_index)
+            target = destination(folders, listed, result.status, sha)
+        place(folders, staged, target)
+    finally:
+        discard_staging(folders, token)
+    outcome.moved_to = str(target)
+    if outcome.status != "already_recorded":
+        # The loader recorded where it read the file (the snapshot); say where it lives now.
+        con.execute(
+            "update audit.file_manifest set file_path = ? where load_id = ?",
+            [str(target), outcome.load_id],
+        )
+    _record(con, run_id, outcome, listed)
+    release(folders, listed)
+
+
+def _from_result(listed: ReadyFile, result: LoadResult, map_index: int) -> Outcome:
+    return Outcome(
+        listed.folder,
+        listed.name,
+        result.status,
+        result.source,
+        result.sha256,
+        result.load_id,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_quarantined,
+        result.error,
+        map_index=map_index,
+        result={
+            **result.summary(),
+            "error_en": result.error_en,
+            "reject_rule": result.reject_rule,
+            "load_id": result.load_id,
+            "rejected_rows": result.rejected_rows,
+            "validated": result.validation is not None,
+        },
+    )
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, run_id: str, outcome: Outcome, listed: ReadyFile
+) -> None:
+    con.execute(
+        f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            listed.folder,
+            listed.name,
+            listed.size,
+            listed.mtime_ns,
+            outcome.status,
+            outcome.source,
+            outcome.file_sha256,
+            outcome.load_id,
+            outcome.rows_read,
+            outcome.rows_loaded,
+            outcome.rows_quarantined,
+            outcome.error,
+            outcome.moved_to,
+            outcome.map_index,
+            json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result else None,
+            datetime.now(),
+        ],
+    )
+
+
+def load_results(outcomes: list[Outcome]) -> list[LoadResult]:
+    """The run's load results as the correction workbook writer takes them."""
+    from warehouse.load import LoadResult
+
+    results = []
+    for outcome in outcomes:
+        data = outcome.result
+        if not data:
+            continue
+        results.append(
+            LoadResult(
+                file=data["file"],
+                source=data["source"],
+                sha256=data["sha256"],
+                status=data["status"],
+                rows_read=data["rows_read"],
+                rows_loaded=data["rows_loaded"],
+                rows_quarantined=data["rows_quarantined"],
+                error=data["error"],
+                error_en=data.get("error_en"),
+                reject_rule=data.get("reject_rule"),
+                load_id=data.get("load_id"),
+                rejected_rows=data.get("rejected_rows") or [],
+            )
+        )
+    return results

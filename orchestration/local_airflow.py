@@ -1,0 +1,188 @@
+"""The project-local Airflow: its environment, database, pool, and running DAGs in-process.
+
+Used by `make airflow` (`python -m orchestration.local_airflow standalone`), `make demo`,
+the tests and the benchmark. `AIRFLOW_HOME` defaults to `.airflow/` in the project, with
+SQLite as metadata database and the LocalExecutor (Airflow 3 allows both together), the
+DAGs from `dags/`, no example DAGs, and nothing sent home.
+
+Airflow reads its configuration when first imported, so `configure()` must run before
+anything imports `airflow`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from orchestration.pools import WAREHOUSE_POOL, WAREHOUSE_POOL_DESCRIPTION
+from qcity.settings import PROJECT_ROOT
+
+DAGS_FOLDER = PROJECT_ROOT / "dags"
+
+#: Never phone home (also exported by the Makefile): no Scarf, no dbt or GX analytics.
+NO_TRACKING = {
+    "SCARF_ANALYTICS": "false",
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+def airflow_home() -> Path:
+    value = os.environ.get("AIRFLOW_HOME")
+    return Path(value).resolve() if value else PROJECT_ROOT / ".airflow"
+
+
+def airflow_env(home: Path | None = None, sql_alchemy_conn: str | None = None) -> dict[str, str]:
+    """The variables that make Airflow the project's own (on top of the caller's)."""
+    home = (home or airflow_home()).resolve()
+    return {
+        **NO_TRACKING,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn or f"sqlite:///{home}/airflow.db",
+        # New DAGs run as soon as they are seen: dropping a file is all a department does.
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "True",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        # Cosmos: no lineage warnings, no remote caching.
+        "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
+        "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "qcity",
+    }
+
+
+def configure(home: Path | None = None, sql_alchemy_conn: str | None = None) -> dict[str, str]:
+    """Put the project-local Airflow settings into this process's environment."""
+    if "airflow" in sys.modules:
+        raise RuntimeError("configure() must run before airflow is imported")
+    env = airflow_env(home, sql_alchemy_conn)
+    os.environ.update(env)
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def airflow_command(
+    *args: str, env: dict[str, str] | None = None, check: bool = True, quiet: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `airflow ...` with this interpreter's Airflow and the given environment."""
+    command = [str(Path(sys.executable).parent / "airflow"), *args]
+    done = subprocess.run(
+        command,
+        env={**os.environ, **(env or {})},
+        capture_output=quiet,
+        text=True,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        raise RuntimeError(
+            f"airflow {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return done
+
+
+def _migrated_marker(env: dict[str, str] | None) -> Path | None:
+    """For SQLite: a file beside the database naming the Airflow version it was migrated by."""
+    conn = (env or os.environ).get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    if not conn.startswith("sqlite:///"):
+        return None
+    return Path(conn.removeprefix("sqlite:///") + ".migrated")
+
+
+def _airflow_version() -> str:
+    from importlib.metadata import version
+
+    return version("apache-airflow")
+
+
+def migrate(env: dict[str, str] | None = None) -> None:
+    """`airflow db migrate`, skipped for a SQLite database this Airflow version migrated."""
+    marker = _migrated_marker(env)
+    database = marker.with_suffix("") if marker else None
+    current = (
+        marker is not None
+        and database is not None
+        and database.exists()
+        and marker.exists()
+        and marker.read_text().strip() == _airflow_version()
+    )
+    if current:
+        return
+    airflow_command("db", "migrate", env=env)
+    if marker:
+        marker.write_text(_airflow_version())
+
+
+def ensure_pool(env: dict[str, str] | None = None) -> None:
+    """The single-slot warehouse pool (Airflow 3 does not schedule tasks of unknown pools)."""
+    if "airflow" in sys.modules:  # configured in this process already: no second interpreter
+        from airflow.models.pool import Pool
+
+        Pool.create_or_update_pool(
+            WAREHOUSE_POOL, 1, WAREHOUSE_POOL_DESCRIPTION, include_deferred=False
+        )
+        return
+    airflow_command("pools", "set", WAREHOUSE_POOL, "1", WAREHOUSE_POOL_DESCRIPTION, env=env)
+
+
+def prepare(env: dict[str, str] | None = None, pool: bool = True) -> None:
+    """Everything Airflow needs before it starts: dbt manifest, database, pool."""
+    from orchestration.dbt_manifest import ensure_manifest
+
+    ensure_manifest()
+    migrate(env)
+    if pool:
+        ensure_pool(env)
+
+
+def load_dags(dag_ids: Iterable[str] | None = None) -> dict:
+    """The project's DAGs parsed from `dags/`, failing on any import error."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(str(DAGS_FOLDER))
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    if dag_ids is None:
+        return dict(bag.dags)
+    return {dag_id: bag.dags[dag_id] for dag_id in dag_ids}
+
+
+def run_dag(dag, **kwargs):
+    """`dag.test()` it; returns (state, seconds)."""
+    started = time.perf_counter()
+    run = dag.test(**kwargs)
+    return run, time.perf_counter() - started
+
+
+def standalone() -> None:
+    """`make airflow`: prepare, then `airflow standalone` (UI on localhost:8080)."""
+    env = configure()
+    prepare(env)
+    password_file = Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    print(
+        f"Airflow home: {env['AIRFLOW_HOME']}\n"
+        f"DAGs: {DAGS_FOLDER}\n"
+        "UI: http://localhost:8080 — the login (user admin) is printed below by "
+        f"`airflow standalone` and kept in {password_file}",
+        flush=True,
+    )
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
+    assert airflow, "airflow is not installed in this environment"
+    os.execv(airflow, [airflow, "standalone"])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["standalone"]:
+        standalone()
+    elif sys.argv[1:] == ["prepare"]:
+        prepare(configure())
+    else:
+        sys.exit("usage: python -m orchestration.local_airflow standalone|prepare")

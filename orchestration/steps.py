@@ -1,0 +1,180 @@
+"""What each Airflow task does, as plain functions of plain values.
+
+The DAG files wire these into tasks and pass them what Airflow knows (run id, run time);
+everything here runs, and is tested, without Airflow. Each function that opens the
+warehouse is called from a task in the warehouse pool, and opens and closes its own
+connection: a task must not keep DuckDB's single writer lock longer than it works.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from orchestration.folders import Folders
+from orchestration.ingest import Outcome, ingest_listed, load_results, run_outcomes
+from orchestration.landing import ReadyFile, list_ready
+
+log = logging.getLogger(__name__)
+
+
+def _warehouse():
+    from qcity.settings import warehouse_path
+    from warehouse.connection import connect
+
+    return connect(warehouse_path())
+
+
+def list_landing(folder: str) -> list[dict]:
+    """The folder's ready files, in delivery order, as dicts (the mapped task's inputs)."""
+    listing = list_ready(Folders.from_env(), folder)
+    if listing.waiting:
+        log.info("still being written, left for the next run: %s", ", ".join(listing.waiting))
+    log.info("%d file(s) ready in landing/%s", len(listing.ready), folder)
+    return [f.as_dict() for f in listing.ready]
+
+
+def ingest_one(listing: list[dict], file: dict, run_id: str) -> Outcome:
+    """Load one listed file (after any earlier one not yet handled) and move it."""
+    files = [ReadyFile.from_dict(f) for f in listing]
+    index = files.index(ReadyFile.from_dict(file))
+    con = _warehouse()
+    try:
+        outcome = ingest_listed(con, Folders.from_env(), run_id, files, index)
+    finally:
+        con.close()
+    # A rejected file is the department's to fix, not a failure of the run: it is logged,
+    # named in the grid (the mapped task's label) and listed by the summary task.
+    log.info("%s", outcome.label())
+    return outcome
+
+
+class FilesNotHandled(RuntimeError):
+    """Some listed files were not handled (their task failed): the run must fail."""
+
+
+def summarize_run(folder: str, run_id: str, run_at: datetime, listing: list[dict]) -> dict:
+    """The run's table of files; correction workbooks and Data Docs for what was validated.
+
+    Raises `FilesNotHandled` after writing everything when a listed file has no outcome,
+    so the run fails although this task runs whatever its upstream tasks did.
+    """
+    from qcity.settings import build_dir
+    from warehouse.correction_workbook import write_workbooks
+
+    con = _warehouse()
+    try:
+        from orchestration.ingest import ensure_ledger
+
+        ensure_ledger(con)
+        outcomes = run_outcomes(con, run_id, folder)
+        results = load_results(outcomes)
+        workbooks = write_workbooks(con, results, build_dir() / "corrections", run_at)
+    finally:
+        con.close()
+    data_docs = None
+    if any((o.result or {}).get("validated") for o in outcomes):
+        from ingestion.validation.docs import build_docs
+
+        data_docs = str(build_docs())
+    counts = Counter(o.status for o in outcomes)
+    summary = {
+        "folder": folder,
+        "files": [o.brief() for o in outcomes],
+        "counts": dict(counts),
+        "rows_loaded": sum(o.rows_loaded for o in outcomes),
+        "rows_quarantined": sum(o.rows_quarantined for o in outcomes),
+        "loaded_sources": sorted({o.source for o in outcomes if o.status == "loaded" and o.source}),
+        "correction_workbooks": [str(p) for p in workbooks],
+        "data_docs": data_docs,
+    }
+    for line in summary_lines(summary):
+        log.info("%s", line)
+    handled = {o.file_name for o in outcomes}
+    missing = [f["name"] for f in listing if f["name"] not in handled]
+    if missing:
+        raise FilesNotHandled(f"not handled (see the failed ingest_file tasks): {missing}")
+    return summary
+
+
+def summary_lines(summary: dict) -> list[str]:
+    counts = summary["counts"]
+    lines = [
+        f"landing/{summary['folder']}: "
+        + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no files")
+        + f"; {summary['rows_loaded']} rows loaded, {summary['rows_quarantined']} quarantined"
+    ]
+    for f in summary["files"]:
+        detail = f"{f['rows_loaded']} rows" if f["status"] == "loaded" else (f["error"] or "")
+        lines.append(f"  {f['status']:<16} {f['file_name']}  {detail}")
+    for path in summary["correction_workbooks"]:
+        lines.append(f"  整改清单 / correction workbook: {path}")
+    return lines
+
+
+def prepare_warehouse() -> str:
+    """Create the raw and audit tables if missing, so dbt's sources exist on a new warehouse."""
+    from qcity.settings import warehouse_path
+
+    _warehouse().close()
+    return str(warehouse_path())
+
+
+def publish() -> dict[str, list[str]]:
+    from orchestration.publish import publish_all
+    from qcity.settings import build_dir
+
+    con = _warehouse()
+    try:
+        written = publish_all(con, build_dir())
+    finally:
+        con.close()
+    for spec, paths in written.items():
+        log.info("%s wrote %s", spec, ", ".join(paths))
+    return written
+
+
+def check_freshness(as_of: date) -> dict:
+    from orchestration.freshness import record_freshness
+
+    con = _warehouse()
+    try:
+        rows = record_freshness(con, as_of)
+    finally:
+        con.close()
+    overdue = [r for r in rows if r.is_overdue]
+    for r in rows:
+        state = "OVERDUE" if r.is_overdue else "ok"
+        since = (
+            "never delivered"
+            if r.days_since_delivery is None
+            else (f"{r.days_since_delivery} days since last delivery")
+        )
+        log.info(
+            "%-8s %s (%s): %s, cadence %d days",
+            state,
+            r.source,
+            r.department,
+            since,
+            r.cadence_days,
+        )
+    return {
+        "checked_on": as_of.isoformat(),
+        "overdue": [r.source for r in overdue],
+        "sources": [r.as_dict() for r in rows],
+    }
+
+
+def build_paths() -> dict[str, Path]:
+    """Where a user finds what the pipeline wrote (printed by the demo)."""
+    from qcity.settings import build_dir, warehouse_path
+
+    build = build_dir()
+    return {
+        "warehouse": warehouse_path(),
+        "data_docs": build / "data_docs" / "index.html",
+        "corrections": build / "corrections",
+        "scorecard": build / "scorecard" / "scorecard.csv",
+    }
