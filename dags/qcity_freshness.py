@@ -26,8 +26,9 @@ Daily at {cron} ({tz}). For each source contract: the last file received
 (`audit.file_manifest.received_at`, whatever became of the file), the days since, and
 whether that exceeds the contract's `cadence_days` (or nothing ever came). One row per
 source and day goes to `audit.source_freshness` (`is_overdue`), replacing an earlier
-check of the same day, and the `qcity.audit.source_freshness` Asset is updated for the
-reminders (alerts issue). The day checked is the run's, not the clock's: re-running an old
+check of the same day; each late source's department gets a reminder queued in
+`audit.alert_outbox` (`alerts.outbox.enqueue_overdue`: one per missed delivery, sent by
+`qcity_alerts`), and the `qcity.audit.source_freshness` Asset is updated. The day checked is the run's, not the clock's: re-running an old
 run re-checks that day. Runs in the `{pool}` pool (it writes the warehouse).
 """
 

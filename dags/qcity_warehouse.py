@@ -7,7 +7,7 @@ from the marts. The work is in `orchestration`; this file only wires tasks.
 
 from __future__ import annotations
 
-from airflow.sdk import AssetAny, dag, task
+from airflow.sdk import AssetAny, dag, get_current_context, task
 
 from orchestration.cosmos_dbt import dbt_task_group, execution_mode
 from orchestration.dag_settings import (
@@ -16,6 +16,7 @@ from orchestration.dag_settings import (
     START_DATE,
     TAGS_WAREHOUSE,
     landing_folders,
+    local_day,
     raw_asset,
 )
 from orchestration.pools import WAREHOUSE_POOL
@@ -45,10 +46,10 @@ def qcity_warehouse():
 
     @task(pool=WAREHOUSE_POOL, outlets=[MARTS_ASSET])
     def publish() -> dict:
-        """Refresh what later steps read from the marts (scorecard files, BI copies)."""
+        """Refresh what is read from the marts (scorecard, BI copies); queue the digest."""
         from orchestration.steps import publish
 
-        return publish()
+        return publish(local_day(get_current_context()["dag_run"].run_after))
 
     prepare_warehouse() >> dbt_task_group("dbt") >> publish()
 

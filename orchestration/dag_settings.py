@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import pendulum
 from airflow.sdk import Asset
 
+from orchestration.callbacks import on_failure
 from orchestration.folders import UNSORTED
 
 OWNER = "qcity-data"
@@ -30,11 +31,17 @@ DEFAULT_ARGS: dict[str, object] = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(hours=1),
+    # After the last retry: a pipeline-failure alert to the data team (alerts/).
+    "on_failure_callback": on_failure,
 }
 
 TAGS_INGEST = ["qcity", "ingestion"]
 TAGS_WAREHOUSE = ["qcity", "warehouse", "dbt"]
 TAGS_FRESHNESS = ["qcity", "freshness"]
+TAGS_ALERTS = ["qcity", "alerts"]
+
+#: How often the alert outbox is flushed.
+SEND_ALERTS_EVERY = timedelta(minutes=5)
 
 MARTS_ASSET = Asset(
     name="qcity.marts",

@@ -7,8 +7,8 @@ more than `cadence_days` days passed since its last delivery, or when nothing ev
 
 `record_freshness` writes one row per source and check day into `audit.source_freshness`
 (created here), replacing that day's rows, so re-running a day's check changes nothing.
-The day is the Airflow run's, never the clock's. The alerts issue reads the overdue rows to
-send reminders.
+The day is the Airflow run's, never the clock's. The freshness DAG hands the overdue rows to
+`alerts.outbox.enqueue_overdue`, which queues one reminder per missed delivery.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ create table if not exists {TABLE} (
     cadence_days integer not null,
     last_received_at timestamp,         -- last file of any outcome
     last_loaded_at timestamp,           -- last file that loaded
+    last_file varchar,                  -- name of the last file received
     files_received bigint not null,
     days_since_delivery integer,        -- null when nothing ever came
     due_on date,                        -- last delivery + cadence; null when never delivered
@@ -49,6 +50,7 @@ class Freshness:
     cadence_days: int
     last_received_at: datetime | None
     last_loaded_at: datetime | None
+    last_file: str | None
     files_received: int
     days_since_delivery: int | None
     due_on: date | None
@@ -66,11 +68,12 @@ def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Fresh
 
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
     stats = {
-        source: (last_received, last_loaded, files)
-        for source, last_received, last_loaded, files in con.execute(
+        source: (last_received, last_loaded, last_file, files)
+        for source, last_received, last_loaded, last_file, files in con.execute(
             """
             select source, max(received_at),
-                   max(received_at) filter (where status = 'loaded'), count(*)
+                   max(received_at) filter (where status = 'loaded'),
+                   arg_max(file_name, load_id), count(*)
             from audit.file_manifest
             where source is not null and received_at < ?
             group by source
@@ -80,7 +83,9 @@ def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Fresh
     }
     rows = []
     for contract in all_contracts():
-        last_received, last_loaded, files = stats.get(contract.name, (None, None, 0))
+        last_received, last_loaded, last_file, files = stats.get(
+            contract.name, (None, None, None, 0)
+        )
         days = (as_of - last_received.date()).days if last_received else None
         rows.append(
             Freshness(
@@ -91,6 +96,7 @@ def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Fresh
                 cadence_days=contract.cadence_days,
                 last_received_at=last_received,
                 last_loaded_at=last_loaded,
+                last_file=last_file,
                 files_received=files,
                 days_since_delivery=days,
                 due_on=last_received.date() + timedelta(days=contract.cadence_days)
@@ -111,7 +117,7 @@ def record_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Freshn
     try:
         con.execute(f"delete from {TABLE} where checked_on = ?", [as_of])
         con.executemany(
-            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [list(asdict(r).values()) for r in rows],
         )
         con.commit()

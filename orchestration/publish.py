@@ -3,11 +3,13 @@
 Each publisher is a function `(con, build_dir) -> list[Path]` named in `PUBLISHERS`
 (`"module:function"`), run in order by the warehouse DAG's `publish` task after every
 successful build, with the warehouse open (the task holds the warehouse pool slot). A
-later issue (the scorecard dashboard, BI copies) adds its function here and the DAG
-picks it up; no DAG code changes.
+later issue adds its function here and the DAG picks it up; no DAG code changes.
 
-The one publisher today writes the scorecard as CSV (UTF-8 with BOM, so Excel opens the
-Chinese text) and JSON under `build/scorecard/`.
+* `scorecard_snapshot` writes the scorecard as CSV (UTF-8 with BOM, so Excel opens the
+  Chinese text) and JSON under `build/scorecard/`.
+* `serving_copies` runs `warehouse.serving.refresh_all` (the read-only serving copy for BI
+  tools, the scorecard dashboard, PostgreSQL when `QCITY_PG_PUBLISH=1`) when that module
+  is installed; until then it publishes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-PUBLISHERS: tuple[str, ...] = ("orchestration.publish:scorecard_snapshot",)
+PUBLISHERS: tuple[str, ...] = (
+    "orchestration.publish:scorecard_snapshot",
+    "orchestration.publish:serving_copies",
+)
 
 SCORECARD = "marts.mart_indicator_scorecard"
 
@@ -60,6 +65,21 @@ def scorecard_snapshot(con: duckdb.DuckDBPyConnection, build: Path) -> list[Path
     )
     tmp.replace(json_path)
     return [csv_path, json_path]
+
+
+def serving_copies(con: duckdb.DuckDBPyConnection, build: Path) -> list[Path]:
+    """The serving copy, dashboard and BI copies of `warehouse.serving`, when present."""
+    from importlib.util import find_spec
+
+    if find_spec("warehouse.serving") is None:
+        return []
+    from warehouse.serving import refresh_all
+
+    published = refresh_all(con=con)
+    written = [published.serving.path]
+    if published.report is not None:
+        written.append(published.report.path)
+    return [Path(p) for p in written]
 
 
 def measured_rates(con: duckdb.DuckDBPyConnection) -> list[tuple]:

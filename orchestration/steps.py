@@ -72,6 +72,11 @@ def summarize_run(folder: str, run_id: str, run_at: datetime, listing: list[dict
         outcomes = run_outcomes(con, run_id, folder)
         results = load_results(outcomes)
         workbooks = write_workbooks(con, results, build_dir() / "corrections", run_at)
+        if workbooks:
+            from alerts.outbox import attach_workbooks
+
+            # The loader enqueued the file alerts; they go out with the clerk's workbook.
+            attach_workbooks(con, results, workbooks)
     finally:
         con.close()
     data_docs = None
@@ -122,28 +127,36 @@ def prepare_warehouse() -> str:
     return str(warehouse_path())
 
 
-def publish() -> dict[str, list[str]]:
+def publish(as_of: date) -> dict[str, list[str]]:
+    """Refresh every publisher's output, then queue the week's indicator digest."""
+    from alerts.outbox import enqueue_indicator_digest
     from orchestration.publish import publish_all
     from qcity.settings import build_dir
 
     con = _warehouse()
     try:
         written = publish_all(con, build_dir())
+        queued = enqueue_indicator_digest(con, as_of)
     finally:
         con.close()
+    log.info("indicator digest: %d new deliveries queued", queued)
     for spec, paths in written.items():
         log.info("%s wrote %s", spec, ", ".join(paths))
     return written
 
 
 def check_freshness(as_of: date) -> dict:
+    """Record the day's check and queue a reminder for each late source (`alerts`)."""
+    from alerts.outbox import enqueue_overdue
     from orchestration.freshness import record_freshness
 
     con = _warehouse()
     try:
         rows = record_freshness(con, as_of)
+        queued = enqueue_overdue(con, [r for r in rows if r.is_overdue])
     finally:
         con.close()
+    log.info("overdue reminders: %d new deliveries queued", queued)
     overdue = [r for r in rows if r.is_overdue]
     for r in rows:
         state = "OVERDUE" if r.is_overdue else "ok"
@@ -165,6 +178,19 @@ def check_freshness(as_of: date) -> dict:
         "overdue": [r.source for r in overdue],
         "sources": [r.as_dict() for r in rows],
     }
+
+
+def send_alerts() -> dict:
+    """Send what is due in the alert outbox (`alerts.sender`); failures retry later."""
+    from alerts.sender import send_pending
+
+    con = _warehouse()
+    try:
+        report = send_pending(con)
+    finally:
+        con.close()
+    log.info("alerts: %s", report.summary())
+    return {k: len(v) for k, v in vars(report).items()}
 
 
 def build_paths() -> dict[str, Path]:
