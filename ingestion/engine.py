@@ -45,6 +45,9 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     ColumnType.INDICATOR_CODE: pa.string(),
 }
 
+#: Rules that follow from another problem on the same column, reported only when alone.
+_CONSEQUENTIAL = frozenset({"required_missing", "verdict_inconsistent"})
+
 #: A parsed cell: (value, encoded problem or None, below-detection flag for numbers).
 Parsed = tuple[Any, str | None, bool | None]
 
@@ -387,10 +390,11 @@ def _quarantine_records(
             for name, encoded, texts in per_column
             if encoded[k] is not None
         ]
-        # A cell that could not be read is also empty; saying so again adds nothing.
-        unreadable = {p.column for p in row_problems if p.rule != "required_missing"}
+        # One cause, one sentence: a cell that could not be read is also empty, and a verdict
+        # word that is no verdict also fits no verdict/items pair; the consequences go.
+        primary = {p.column for p in row_problems if p.rule not in _CONSEQUENTIAL}
         row_problems = [
-            p for p in row_problems if p.rule != "required_missing" or p.column not in unreadable
+            p for p in row_problems if p.rule not in _CONSEQUENTIAL or p.column not in primary
         ]
         records.append(
             QuarantinedRow(

@@ -85,12 +85,17 @@ def _run(
     return results
 
 
-def _outputs(con, results: list[LoadResult]) -> None:
-    """Correction workbooks for problem files and the rebuilt Data Docs."""
+def _outputs(con, results: list[LoadResult], attach_to_alerts: bool) -> None:
+    """Correction workbooks for problem files (attached to their file alerts after a real
+    load) and the rebuilt Data Docs."""
     from ingestion.validation.docs import build_docs
     from warehouse.correction_workbook import write_workbooks
 
     written = write_workbooks(con, results, build_dir() / "corrections", datetime.now())
+    if attach_to_alerts:
+        from alerts.outbox import attach_workbooks
+
+        attach_workbooks(con, results, written)
     for path in written:
         _err.print(f"整改清单 / correction workbook: {path}", highlight=False)
     if any(r.validation for r in results):
@@ -113,7 +118,7 @@ def ingest(
         _err.print(str(exc))
         raise typer.Exit(3) from None
     results = _run(Loader(con), files, source, as_json, with_expectations=False)
-    _outputs(con, results)
+    _outputs(con, results, attach_to_alerts=True)
     con.close()
     raise typer.Exit(1 if any(r.status == "rejected" for r in results) else 0)
 
@@ -128,7 +133,7 @@ def validate(paths: PathsArg, source: SourceOpt = None, as_json: JsonOpt = False
     con = duckdb.connect(":memory:")
     ensure_schema(con)
     results = _run(Loader(con, dry_run=True), files, source, as_json, with_expectations=True)
-    _outputs(con, results)
+    _outputs(con, results, attach_to_alerts=False)
     raise typer.Exit(1 if any(r.status == "rejected" for r in results) else 0)
 
 

@@ -71,3 +71,11 @@ def test_validation_runs_are_recorded(tmp_path: Path, loader, con) -> None:
     assert (run[5], run[6]) == (10, 1)
     assert json.loads(run[7]) == ["unknown_county"]
     assert run[8].endswith(".html")
+
+
+def test_unknown_verdict_is_one_problem_not_two(tmp_path: Path, loader, con) -> None:
+    rows = [MARKET_HEADER, *good_market_rows(9), market_row("U1", verdict="待定")]
+    loader.ingest(write_csv(tmp_path / "u.csv", rows))
+    reasons = con.execute("select rule, reason_zh, problems from audit.quarantine").fetchall()
+    assert [r[0] for r in reasons] == ["invalid_verdict"]
+    assert "矛盾" not in reasons[0][1] and len(json.loads(reasons[0][2])) == 1
