@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,8 +15,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ingestion.contracts import source_names
 from qcity.files import expand
 from qcity.settings import build_dir, warehouse_path
-from warehouse.connection import WarehouseBusy, connect
-from warehouse.load import Loader, LoadResult
+
+if TYPE_CHECKING:  # the loader imports Great Expectations: only when a command runs
+    from warehouse.load import Loader, LoadResult
 
 _err = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the width
 
@@ -111,6 +112,9 @@ def ingest(
     ] = 120.0,
 ) -> None:
     """Validate and load exports; every row is loaded or quarantined, or the file is rejected."""
+    from warehouse.connection import WarehouseBusy, connect
+    from warehouse.load import Loader
+
     files = _files(paths, source)
     try:
         con = connect(warehouse_path(), wait_seconds=wait)
@@ -127,6 +131,7 @@ def validate(paths: PathsArg, source: SourceOpt = None, as_json: JsonOpt = False
     """Validate exports without loading them (same rules as ingest), listing failed expectations."""
     import duckdb
 
+    from warehouse.load import Loader
     from warehouse.schema import ensure_schema
 
     files = _files(paths, source)
