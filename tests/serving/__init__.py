@@ -1,0 +1,1 @@
+"""Tests of the serving copy, PostgreSQL publication and refresh_all."""
