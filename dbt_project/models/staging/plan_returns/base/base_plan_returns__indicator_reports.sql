@@ -32,11 +32,7 @@ renamed as (
         remarks,
 
         -- lineage
-        _load_id as load_id,
-        _source_file as source_file_name,
-        _file_sha256 as source_file_sha256,
-        _row_number as source_row_number,
-        _loaded_at as loaded_at,
+        {{ lineage_columns() }},
         cast(_loaded_at as date) as reported_date
 
     from source
