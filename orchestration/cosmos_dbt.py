@@ -39,14 +39,16 @@ def execution_mode() -> str:
     return mode
 
 
-def dbt_env() -> dict[str, str]:
-    """What dbt needs at run time: the warehouse path (absolute) and no usage statistics."""
+def point_dbt_at_the_warehouse(context: Any = None) -> None:
+    """Before a dbt task runs: `QCITY_WAREHOUSE` as an absolute path, in this process.
+
+    The profile reads the warehouse from `QCITY_WAREHOUSE` and dbt runs in a copy of the
+    project elsewhere, so the path must be absolute; it is resolved in the process that runs
+    the task, from that process's settings, never frozen when the DAG file was parsed.
+    """
     from qcity.settings import warehouse_path
 
-    return {
-        "QCITY_WAREHOUSE": str(warehouse_path().resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    os.environ["QCITY_WAREHOUSE"] = str(warehouse_path().resolve())
 
 
 def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
@@ -68,7 +70,7 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
             manifest_path=manifest_path(),
             project_name="qcity",
             install_dbt_deps=False,
-            env_vars=dbt_env(),
+            env_vars={"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         ),
         profile_config=ProfileConfig(
             profile_name="qcity",
@@ -87,7 +89,11 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
             invocation_mode=InvocationMode[os.environ.get("QCITY_DBT_INVOCATION", "DBT_RUNNER")],
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
         ),
-        operator_args={"pool": WAREHOUSE_POOL, "emit_datasets": False},
+        operator_args={
+            "pool": WAREHOUSE_POOL,
+            "emit_datasets": False,
+            "pre_execute": point_dbt_at_the_warehouse,
+        },
     )
     if mode == "watcher":
         _producer_first(group)

@@ -58,8 +58,12 @@ FRESHNESS_ASSET = Asset(
 
 
 def local_day(moment: datetime) -> date:
-    """The calendar day in Yichun of an Airflow timestamp (which is in UTC)."""
-    return pendulum.instance(moment).in_timezone(TIMEZONE).date()
+    """The server's calendar day of an Airflow timestamp (which is in UTC).
+
+    The server's, like `audit.file_manifest.received_at` (the loader's local clock), so a
+    file received today is 0 days old whatever time zone the server is set to.
+    """
+    return moment.astimezone().date()
 
 
 def raw_asset(source: str) -> Asset:

@@ -1,0 +1,119 @@
+"""The DAG files: they import cleanly, carry what every DAG must, and are wired as designed."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from ingestion.contracts import all_contracts
+from orchestration.folders import UNSORTED
+from orchestration.pools import WAREHOUSE_POOL
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+
+
+def ingest_dag_ids() -> set[str]:
+    folders = [c.name for c in all_contracts()] + [UNSORTED]
+    return {f"qcity_ingest_{f.lstrip('_')}" for f in folders}
+
+
+def test_every_dag_file_imports_without_errors_or_warnings(dagbag) -> None:
+    assert dagbag.import_errors == {}
+    assert dagbag.captured_warnings == {}
+    assert {Path(s.file).name for s in dagbag.dagbag_stats} == {
+        p.name for p in DAGS_DIR.glob("*.py")
+    }
+
+
+def test_one_ingestion_dag_per_contract_and_the_shared_dags(dagbag) -> None:
+    assert set(dagbag.dag_ids) == ingest_dag_ids() | {
+        "qcity_warehouse",
+        "qcity_freshness",
+        "qcity_alerts",
+    }
+
+
+def test_every_dag_has_owner_tags_doc_and_retries_with_backoff(dagbag) -> None:
+    for dag in dagbag.dags.values():
+        assert dag.tags and "qcity" in dag.tags, dag.dag_id
+        assert dag.doc_md and len(dag.doc_md) > 200, dag.dag_id
+        assert dag.owner == "qcity-data", dag.dag_id
+        assert dag.catchup is False and dag.max_active_runs == 1, dag.dag_id
+        for task in dag.tasks:
+            assert task.owner == "qcity-data", task.task_id
+            assert task.retries >= 1, (dag.dag_id, task.task_id)
+            assert task.retry_exponential_backoff > 0, (dag.dag_id, task.task_id)
+            assert task.retry_delay >= timedelta(seconds=10)
+            assert task.on_failure_callback, (dag.dag_id, task.task_id)
+
+
+def test_no_dag_has_a_cycle(dagbag) -> None:
+    for dag in dagbag.dags.values():
+        dag.check_cycle()
+
+
+def test_everything_that_opens_the_warehouse_takes_the_single_slot_pool(dagbag) -> None:
+    free = {"list_files", "dbt.dbt_producer_watcher_done"}
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            if task.task_id in free or task.task_id.startswith("announce_"):
+                continue
+            assert task.pool == WAREHOUSE_POOL, (dag.dag_id, task.task_id)
+
+
+def test_ingestion_dag_lists_loads_mapped_summarizes_then_announces(dagbag) -> None:
+    dag = dagbag.dags["qcity_ingest_market_sampling"]
+    ingest = dag.get_task("ingest_file")
+    assert dag.get_task("list_files").downstream_task_ids == {"ingest_file", "summarize"}
+    assert ingest.downstream_task_ids == {"summarize"}
+    assert dag.get_task("summarize").downstream_task_ids == {"announce_market_sampling"}
+    assert dag.get_task("summarize").trigger_rule == "all_done"
+    outlets = dag.get_task("announce_market_sampling").outlets
+    assert [a.uri for a in outlets] == ["qcity://warehouse/raw/market_sampling"]
+    # the unsorted folder may load into any source: one announcement per raw table
+    unsorted = dagbag.dags["qcity_ingest_unsorted"]
+    assert {t.task_id for t in unsorted.tasks if t.task_id.startswith("announce_")} == {
+        f"announce_{c.name}" for c in all_contracts()
+    }
+
+
+def test_warehouse_dag_is_scheduled_on_every_raw_asset_and_builds_each_model(dagbag) -> None:
+    dag = dagbag.dags["qcity_warehouse"]
+    condition = dag.timetable.asset_condition
+    assert type(condition).__name__ == "AssetAny"
+    assert {a.uri for a in condition.objects} == {
+        f"qcity://warehouse/raw/{c.name}" for c in all_contracts()
+    }
+    ids = {t.task_id for t in dag.tasks}
+    assert "dbt.dbt_producer_watcher" in ids
+    assert "dbt.mart_indicator_scorecard.run" in ids
+    assert "dbt.mart_indicator_scorecard.test" in ids
+    assert "dbt.counties.seed" in ids
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    assert "dbt.counties.seed" in producer.downstream_task_ids
+    assert dag.get_task("prepare_warehouse").downstream_task_ids >= {"dbt.dbt_producer_watcher"}
+    publish = dag.get_task("publish")
+    assert "dbt.mart_indicator_scorecard.test" in publish.upstream_task_ids
+    assert [a.uri for a in publish.outlets] == ["qcity://warehouse/marts"]
+
+
+def test_adding_a_contract_adds_an_ingestion_dag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new source is a data change: the DAG file generates its DAG unchanged."""
+    import ingestion.contracts
+
+    contracts = all_contracts()
+    extra = contracts[0].model_copy(update={"name": "new_source"})
+    monkeypatch.setattr(ingestion.contracts, "all_contracts", lambda: [*contracts, extra])
+    spec = importlib.util.spec_from_file_location(
+        "qcity_ingest_probe", DAGS_DIR / "qcity_ingest.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "qcity_ingest_probe", module)
+    spec.loader.exec_module(module)
+    dag = module.qcity_ingest_new_source
+    assert dag.dag_id == "qcity_ingest_new_source"
+    assert dag.get_task("announce_new_source").outlets[0].uri == "qcity://warehouse/raw/new_source"

@@ -1,0 +1,130 @@
+"""Loading listed files exactly once each, in delivery order, whatever order tasks run in."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.folders import Folders
+from orchestration.freshness import record_freshness
+from orchestration.ingest import ingest_listed, run_outcomes
+from orchestration.landing import list_ready
+from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
+
+FOLDER = "market_sampling"
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> Folders:
+    return Folders(tmp_path / "landing", tmp_path / "archive", tmp_path / "rejected")
+
+
+def drop(folders: Folders, name: str, rows: list[list[str]], age: float) -> Path:
+    path = folders.landing_dir(FOLDER) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(path, [MARKET_HEADER, *rows])
+    moment = time.time() - age
+    os.utime(path, (moment, moment))
+    return path
+
+
+def listing(folders: Folders):
+    return list_ready(folders, FOLDER, settle=5).ready
+
+
+def manifest(con) -> list[tuple]:
+    return con.execute(
+        "select load_id, file_name, status from audit.file_manifest order by load_id"
+    ).fetchall()
+
+
+def test_files_load_in_delivery_order_whichever_task_runs_first(con, folders) -> None:
+    drop(folders, "抽检合格信息.csv", good_market_rows(3), age=300)
+    corrected = [market_row("G0001", verdict="不合格", items="铅║1.2mg/kg║≤0.5mg/kg")]
+    drop(folders, "抽检信息（更正）.csv", corrected, age=200)
+    drop(folders, "第二批合格信息.csv", good_market_rows(2, prefix="H"), age=100)
+    files = listing(folders)
+    # the last file's task runs first: it loads the two before it, in order, then its own
+    last = ingest_listed(con, folders, "run-1", files, 2)
+    assert last.status == "loaded" and last.map_index == 2
+    assert [name for _, name, _ in manifest(con)] == [f.name for f in files]
+    first = ingest_listed(con, folders, "run-1", files, 0)  # no second load
+    assert (first.status, first.load_id) == ("loaded", 1)
+    assert len(manifest(con)) == 3
+    # the correction is the newest version of G0001
+    verdict = con.execute(
+        "select verdict from raw.market_sampling where sample_id = 'G0001' "
+        "order by _load_id desc limit 1"
+    ).fetchone()
+    assert verdict == ("fail",)
+    assert list(folders.landing_dir(FOLDER).iterdir()) == []
+
+
+def test_a_rejected_file_is_moved_aside_with_its_sha256_and_does_not_stop_the_next(
+    con, folders
+) -> None:
+    drop(folders, "抽检信息.csv", [["no", "data"]], age=300)  # verdict undecidable: rejected
+    drop(folders, "抽检合格信息.csv", good_market_rows(2), age=200)
+    files = listing(folders)
+    ingest_listed(con, folders, "run-1", files, 1)
+    outcomes = run_outcomes(con, "run-1", FOLDER)
+    assert [o.status for o in outcomes] == ["rejected", "loaded"]
+    rejected = Path(outcomes[0].moved_to)
+    assert rejected.parent == folders.rejected / FOLDER
+    assert rejected.name == f"抽检信息.{outcomes[0].file_sha256}.csv"
+    assert outcomes[0].error and "抽检信息.csv" in outcomes[0].error
+    assert con.execute(
+        "select status, file_path from audit.file_manifest where file_name = '抽检信息.csv'"
+    ).fetchone() == ("rejected", str(rejected))
+    assert Path(outcomes[1].moved_to).parent == folders.archive / FOLDER
+
+
+def test_the_same_file_dropped_again_adds_nothing(con, folders) -> None:
+    path = drop(folders, "抽检合格信息.csv", good_market_rows(3), age=300)
+    content = path.read_bytes()
+    ingest_listed(con, folders, "run-1", listing(folders), 0)
+    before = manifest(con)
+    rows = con.execute("select count(*) from raw.market_sampling").fetchone()
+    path.write_bytes(content)
+    os.utime(path, (time.time() - 100, time.time() - 100))
+    again = ingest_listed(con, folders, "run-2", listing(folders), 0)
+    assert again.status == "already_recorded" and again.load_id == before[0][0]
+    assert manifest(con) == before
+    assert con.execute("select count(*) from raw.market_sampling").fetchone() == rows
+    assert not path.exists()
+
+
+def test_a_file_rewritten_after_listing_waits_for_the_next_run_and_loads_whole(
+    con, folders
+) -> None:
+    path = drop(folders, "抽检合格信息.csv", good_market_rows(2), age=300)
+    files = listing(folders)
+    write_csv(path, [MARKET_HEADER, *good_market_rows(5)])  # rewritten after the listing
+    outcome = ingest_listed(con, folders, "run-1", files, 0)
+    assert outcome.status == "changed" and path.exists()
+    assert manifest(con) == []
+    os.utime(path, (time.time() - 60, time.time() - 60))
+    outcome = ingest_listed(con, folders, "run-2", listing(folders), 0)
+    assert (outcome.status, outcome.rows_read, outcome.rows_loaded) == ("loaded", 5, 5)
+
+
+def test_freshness_flags_sources_past_their_cadence_and_rechecks_idempotently(con, folders) -> None:
+    from datetime import date, timedelta
+
+    drop(folders, "抽检合格信息.csv", good_market_rows(2), age=300)
+    ingest_listed(con, folders, "run-1", listing(folders), 0)
+    today = date.today()
+    rows = {r.source: r for r in record_freshness(con, today)}
+    assert not rows["market_sampling"].is_overdue
+    assert rows["market_sampling"].days_since_delivery == 0
+    assert rows["market_sampling"].last_file == "抽检合格信息.csv"
+    assert rows["agri_testing"].is_overdue and rows["agri_testing"].due_on is None
+    later = today + timedelta(days=8)  # weekly cadence: 8 days is late
+    assert {r.source: r.is_overdue for r in record_freshness(con, later)}["market_sampling"]
+    record_freshness(con, later)
+    assert con.execute(
+        "select checked_on, count(*) from audit.source_freshness group by 1 order by 1"
+    ).fetchall() == [(today, 4), (later, 4)]
