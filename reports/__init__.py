@@ -1,0 +1,1 @@
+"""Reports generated from the marts: the self-contained scorecard dashboard (`qcity report`)."""

@@ -1,0 +1,248 @@
+"""The scorecard dashboard: one self-contained HTML file, opened from disk, no server.
+
+`write_dashboard(out_dir)` reads the serving copy (warehouse.serving), or the warehouse
+read-only when no serving copy exists yet, and writes `out_dir/index.html`: every plan
+indicator against its target, a county drill-down, monthly pass-rate trends, the test
+items and products that fail most, and each department's data quality. Chinese first,
+English beneath. The page holds its data, its CSS, a few lines of plain JavaScript and
+plotly.js from the installed plotly package, so it opens on an intranet with no internet.
+Every value from the data goes through Jinja2's autoescaping (table cells) or
+`charts.script_json` (chart data).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from plotly.offline import get_plotlyjs
+
+from reports import charts, queries
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT_FILE = "index.html"
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "achieved": ("已达标", "Achieved"),
+    "not_achieved": ("未达标", "Not achieved"),
+    "no_data": ("暂无数据", "No data"),
+    "qualitative": ("定性指标", "Qualitative"),
+}
+SOURCE_LABELS: dict[str, tuple[str, str]] = {
+    "market_sampling": ("市场监管抽检", "Market sampling"),
+    "agri_testing": ("农产品检测", "Agricultural testing"),
+    "construction_acceptance": ("竣工验收", "Construction acceptance"),
+    "indicator_reports": ("责任单位填报", "Department returns"),
+}
+
+
+class ReportError(RuntimeError):
+    """The report could not be written; the message is one sentence."""
+
+
+@dataclass
+class ReportResult:
+    path: Path
+    bytes: int
+    seconds: float
+    source: Path
+    serving_version: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path),
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "source": str(self.source),
+            "serving_version": self.serving_version,
+        }
+
+
+def default_out_dir() -> Path:
+    """`build/report/` under `QCITY_BUILD_DIR`."""
+    from qcity.settings import build_dir
+
+    return build_dir() / "report"
+
+
+# ---------------------------------------------------------------- formatting (Jinja filters)
+
+
+def number(value: float | int | None, decimals: int = 2) -> str:
+    """1,234 for whole numbers, 95.90 otherwise, — for nothing."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.{decimals}f}"
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    text = number(abs(value))
+    if text in ("0", "0.00"):
+        return text
+    return ("+" if value > 0 else "-") + text
+
+
+def exact(value: float | int | None) -> str:
+    """The value as Python spells it exactly (data-value attributes the tests compare)."""
+    return "" if value is None else repr(float(value))
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(number=number, signed=signed, exact=exact)
+    return env
+
+
+# ---------------------------------------------------------------- data
+
+
+def collect(con: duckdb.DuckDBPyConnection) -> dict:
+    """Everything the template shows, read from the marts on `con`."""
+    city = queries.city_code(con)
+    counties = queries.counties(con)
+    trends = []
+    for spec in queries.TRENDS:
+        rows = queries.monthly_pass_rates(con, spec)
+        target = queries.target_of(con, spec.indicator_code)
+        trends.append(
+            {
+                "spec": spec,
+                "figure": charts.script_json(charts.trend_figure(rows, counties, city, target))
+                if rows
+                else None,
+            }
+        )
+    period = queries.latest_failure_period(con)
+    failures = []
+    county_failures: dict[str, list[dict]] = {}
+    products: list[dict] = []
+    if period:
+        for source, zh, en in queries.FAILURE_SOURCES:
+            rows = queries.top_failed_items(con, source, period)
+            failures.append(
+                {
+                    "source": source,
+                    "zh": zh,
+                    "en": en,
+                    "rows": rows,
+                    "figure": charts.script_json(charts.failed_items_figure(rows))
+                    if rows
+                    else None,
+                }
+            )
+        products = queries.top_failed_products(con, period)
+        for county in counties:
+            if county["county_code"] == city:
+                continue
+            items = []
+            for source, zh, _ in queries.FAILURE_SOURCES:
+                for row in queries.top_failed_items(
+                    con, source, period, county=county["county_code"], limit=5
+                ):
+                    items.append({**row, "source_zh": zh})
+            county_failures[county["county_code"]] = items
+    quality = queries.data_quality(con)
+    headline = queries.headline(con)
+    status_counts = {s: sum(1 for r in headline if r["status"] == s) for s in STATUS_LABELS}
+    return {
+        "city": city,
+        "counties": counties,
+        "headline": headline,
+        "status_counts": status_counts,
+        "by_county": queries.scorecard_by_county(con),
+        "trends": trends,
+        "failure_period": period,
+        "failures": failures,
+        "products": products,
+        "county_failures": county_failures,
+        "quality": quality,
+        "quality_figure": charts.script_json(charts.data_quality_figure(quality))
+        if quality
+        else None,
+    }
+
+
+def render(con: duckdb.DuckDBPyConnection, meta: dict | None = None) -> str:
+    """The dashboard as one HTML document."""
+    context = collect(con)
+    context.update(
+        meta=meta or {},
+        status_labels=STATUS_LABELS,
+        source_labels=SOURCE_LABELS,
+        plotly_js=get_plotlyjs(),
+    )
+    return _environment().get_template("dashboard.html.j2").render(**context)
+
+
+def _open_source(source: Path | None) -> tuple[duckdb.DuckDBPyConnection, Path, dict | None]:
+    """The serving copy when there is one, else the warehouse itself, read-only."""
+    from qcity.settings import warehouse_path
+    from warehouse.serving import read_publication, serving_path
+
+    candidates = [source] if source else [serving_path(), warehouse_path()]
+    for path in candidates:
+        if path.exists():
+            try:
+                con = duckdb.connect(str(path), read_only=True)
+            except duckdb.Error as exc:
+                raise ReportError(f"cannot open {path} read-only: {exc}") from exc
+            return con, path, read_publication(con)
+    raise ReportError(
+        f"no serving copy or warehouse found ({', '.join(str(p) for p in candidates)}); "
+        "run `qcity build` first"
+    )
+
+
+def write_dashboard(out_dir: Path | None = None, source: Path | None = None) -> ReportResult:
+    """Write `out_dir/index.html` (default build/report/) atomically; returns where and how big."""
+    started = time.perf_counter()
+    out_dir = out_dir or default_out_dir()
+    con, path, publication = _open_source(source)
+    try:
+        missing = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts' "
+            "and table_name in ('mart_indicator_scorecard', 'dim_indicator', 'dim_county', "
+            "'mart_pass_rates', 'mart_failure_reasons', 'mart_data_quality')"
+        ).fetchone()[0]
+        if missing < 6:
+            raise ReportError(f"{path} has no marts yet; run `qcity build` first")
+        meta = {
+            "generated_at": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            "source": path.name,
+            "version": publication["version"] if publication else None,
+            "published_at": publication["published_at"] if publication else None,
+        }
+        document = render(con, meta)
+    finally:
+        con.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / REPORT_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=out_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(document)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return ReportResult(
+        path=target,
+        bytes=target.stat().st_size,
+        seconds=time.perf_counter() - started,
+        source=path,
+        serving_version=publication["version"] if publication else None,
+    )

@@ -1,0 +1,1 @@
+"""Tests of the scorecard dashboard, in HTML and in a real browser."""

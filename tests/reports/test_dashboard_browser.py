@@ -1,0 +1,135 @@
+"""The dashboard in a real browser: headless Chromium opens the file, as a person would.
+
+Chromium (Debian's `chromium` package; `.ci/run` installs it with a CJK font) loads the
+page from disk with every host name unresolvable, so a page that needed the internet would
+show it. The DOM it holds after the scripts ran is compared with the marts, the charts
+must have been drawn by Plotly, and screenshots are kept under build/artifacts/
+(`QCITY_ARTIFACTS_DIR`) for CI to archive. Without Chromium the tests fail under CI=true
+and skip elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.dbt.dataset import CITY
+from tests.reports.dom import parse
+from tests.reports.expected import assert_headline_matches
+
+CHROMIUM = Path(os.environ.get("QCITY_CHROMIUM", "/usr/bin/chromium"))
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+WINDOW = (1400, 4000)
+CHARTS = (
+    "chart-trend-food_drug",
+    "chart-trend-industrial",
+    "chart-trend-agri",
+    "chart-trend-construction",
+    "chart-failures-market_sampling",
+    "chart-failures-agri_testing",
+    "chart-quality",
+)
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("QCITY_ARTIFACTS_DIR", PROJECT_ROOT / "build" / "artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        message = (
+            f"Chromium not found at {CHROMIUM} (apt-get install -y chromium fonts-wqy-microhei)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the browser test is required in CI: {message}")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def run_chromium(
+    chromium: Path, profiles: Path, url: str, *args: str, window: tuple[int, int] = WINDOW
+) -> subprocess.CompletedProcess[str]:
+    profile = profiles / f"profile-{uuid.uuid4().hex[:8]}"
+    profile.mkdir(parents=True)
+    command = [
+        str(chromium),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        # No name resolves: the page must render from the file alone.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--hide-scrollbars",
+        f"--window-size={window[0]},{window[1]}",
+        # Let the page's scripts (Plotly drawing the charts) finish before the dump.
+        "--virtual-time-budget=15000",
+        *args,
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def dom(chromium: Path, dashboard_file: Path, tmp_path_factory: pytest.TempPathFactory):
+    done = run_chromium(
+        chromium, tmp_path_factory.mktemp("chromium"), dashboard_file.as_uri(), "--dump-dom"
+    )
+    return parse(done.stdout)
+
+
+def test_indicator_table_in_the_browser_equals_the_marts(dom, serving_file):
+    assert assert_headline_matches(dom, serving_file) == 34
+
+
+def test_every_chart_was_drawn(dom):
+    for chart in CHARTS:
+        assert dom.chart_svgs.get(chart, 0) >= 1, chart
+
+
+def test_the_whole_city_is_shown_first(dom):
+    assert [county for county, hidden in dom.panels.items() if not hidden] == [CITY]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_screenshot_is_kept_as_an_artifact(chromium, dashboard_file, tmp_path):
+    shot = artifacts_dir() / "dashboard.png"
+    shot.unlink(missing_ok=True)
+    run_chromium(chromium, tmp_path, dashboard_file.as_uri(), f"--screenshot={shot}")
+    assert png_size(shot) == WINDOW
+    assert shot.stat().st_size > 100_000  # a drawn page, not a blank one
+
+
+def test_county_drill_down_in_the_browser(chromium, dashboard_file, tmp_path):
+    """Opening the page at #county-360981 (丰城市) shows that county alone."""
+    url = dashboard_file.as_uri() + "#county-360981"
+    page = parse(run_chromium(chromium, tmp_path, url, "--dump-dom").stdout)
+    assert [county for county, hidden in page.panels.items() if not hidden] == ["360981"]
+    rows = page.county_rows("360981")
+    assert {r.indicator for r in rows} >= {
+        "QUAL_FOOD_DRUG_SAMPLING_PASS_RATE",
+        "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE",
+    }
+    shot = artifacts_dir() / "dashboard-county-360981.png"
+    run_chromium(chromium, tmp_path, url, f"--screenshot={shot}")
+    assert png_size(shot) == WINDOW
+    assert shot.stat().st_size > 100_000
