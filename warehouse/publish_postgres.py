@@ -38,6 +38,8 @@ from warehouse.postgres_copy import (
 
 MARTS_SCHEMA = "marts"
 BI_READER_ROLE = "bi_reader"
+#: Another name for the reader role (two environments sharing one server, say).
+ROLE_ENV = "QCITY_BI_READER_ROLE"
 PASSWORD_ENV = "QCITY_BI_READER_PASSWORD"
 #: Set to 1 to publish to PostgreSQL after every build (warehouse.serving.refresh_all).
 PUBLISH_ENV = "QCITY_PG_PUBLISH"
@@ -184,17 +186,19 @@ def publish_marts(
     source: Path,
     settings: PostgresSettings | None = None,
     *,
-    role: str = BI_READER_ROLE,
+    role: str | None = None,
     password: str | None = None,
     comment: str | None = None,
 ) -> PostgresPublication:
     """Replace PostgreSQL's `marts` tables with those of the DuckDB file `source`, atomically.
 
-    `password` defaults to `QCITY_BI_READER_PASSWORD`; `comment` is stored on the schema
-    (the serving version), where BI users can read it.
+    `role` defaults to `QCITY_BI_READER_ROLE`, else bi_reader; `password` to
+    `QCITY_BI_READER_PASSWORD`; `comment` is stored on the schema (the serving version),
+    where BI users can read it.
     """
     started = time.perf_counter()
     settings = settings or PostgresSettings.from_env()
+    role = role or os.environ.get(ROLE_ENV) or BI_READER_ROLE
     if password is None:
         password = os.environ.get(PASSWORD_ENV) or None
     try:
