@@ -93,6 +93,11 @@ def signed(value: float | None) -> str:
     return ("+" if value > 0 else "-") + text
 
 
+def comparator(value: str | None) -> str:
+    """>= as ≥, <= as ≤: how the plan writes its targets."""
+    return {">=": "≥", "<=": "≤"}.get(value or "", value or "")
+
+
 def exact(value: float | int | None) -> str:
     """The value as Python spells it exactly (data-value attributes the tests compare)."""
     return "" if value is None else repr(float(value))
@@ -106,7 +111,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, signed=signed, exact=exact)
+    env.filters.update(number=number, signed=signed, exact=exact, comparator=comparator)
     return env
 
 

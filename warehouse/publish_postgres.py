@@ -81,38 +81,49 @@ def _duck_quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _export_tables(source: Path, tmp: Path) -> list[tuple[str, list[tuple[str, str]], Path]]:
-    """Each table of the source's marts schema as (name, columns, CSV file)."""
+def _export_tables(
+    duck: duckdb.DuckDBPyConnection, tmp: Path
+) -> list[tuple[str, list[tuple[str, str]], Path]]:
+    """Each table of the marts schema as (name, columns, CSV file)."""
     exported = []
-    with duckdb.connect(str(source), read_only=True) as duck:
-        tables = [
-            r[0]
+    tables = [
+        r[0]
+        for r in duck.execute(
+            "select table_name from duckdb_tables() where schema_name = ? "
+            "and database_name = current_database() order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    ]
+    for table in tables:
+        columns = [
+            (r[0], r[1])
             for r in duck.execute(
-                "select table_name from duckdb_tables() where schema_name = ? "
-                "and database_name = current_database() order by table_name",
-                [MARTS_SCHEMA],
+                "select column_name, data_type from duckdb_columns() where schema_name = ? "
+                "and table_name = ? and database_name = current_database() "
+                "order by column_index",
+                [MARTS_SCHEMA, table],
             ).fetchall()
         ]
-        if not tables:
-            raise PostgresPublishError(f"{source} has no {MARTS_SCHEMA} tables to publish")
-        for table in tables:
-            columns = [
-                (r[0], r[1])
-                for r in duck.execute(
-                    "select column_name, data_type from duckdb_columns() where schema_name = ? "
-                    "and table_name = ? and database_name = current_database() "
-                    "order by column_index",
-                    [MARTS_SCHEMA, table],
-                ).fetchall()
-            ]
-            csv_path = tmp / f"{len(exported):03d}.csv"
-            select = ", ".join(_duck_quote(c) for c, _ in columns)
-            duck.execute(
-                f"copy (select {select} from {MARTS_SCHEMA}.{_duck_quote(table)}) "
-                f"to '{csv_path}' (format csv, header false)"
-            )
-            exported.append((table, columns, csv_path))
+        csv_path = tmp / f"{len(exported):03d}.csv"
+        select = ", ".join(_duck_quote(c) for c, _ in columns)
+        duck.execute(
+            f"copy (select {select} from {MARTS_SCHEMA}.{_duck_quote(table)}) "
+            f"to '{csv_path}' (format csv, header false)"
+        )
+        exported.append((table, columns, csv_path))
     return exported
+
+
+def _serving_version(duck: duckdb.DuckDBPyConnection) -> str | None:
+    """The serving copy's version, when the source is one (its data and this agree)."""
+    from warehouse.serving import read_publication
+
+    publication = read_publication(duck)
+    if publication is None:
+        return None
+    return (
+        f"qcity serving {publication['version']} ({publication['published_at']:%Y-%m-%d %H:%M} UTC)"
+    )
 
 
 def ensure_reader_role(
@@ -193,8 +204,8 @@ def publish_marts(
     """Replace PostgreSQL's `marts` tables with those of the DuckDB file `source`, atomically.
 
     `role` defaults to `QCITY_BI_READER_ROLE`, else bi_reader; `password` to
-    `QCITY_BI_READER_PASSWORD`; `comment` is stored on the schema (the serving version),
-    where BI users can read it.
+    `QCITY_BI_READER_PASSWORD`. `comment` is stored on the schema, where BI users can read
+    it; by default the serving version the tables came from.
     """
     started = time.perf_counter()
     settings = settings or PostgresSettings.from_env()
@@ -212,7 +223,14 @@ def publish_marts(
         ) from exc
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="qcity-pgpublish-") as tmp:
-        exported = _export_tables(source, Path(tmp))
+        try:
+            with duckdb.connect(str(source), read_only=True) as duck:
+                exported = _export_tables(duck, Path(tmp))
+                comment = comment or _serving_version(duck)
+        except duckdb.Error as exc:
+            raise PostgresPublishError(f"cannot read the marts of {source}: {exc}") from exc
+        if not exported:
+            raise PostgresPublishError(f"{source} has no {MARTS_SCHEMA} tables to publish")
         try:
             pg = settings.connect()
         except PostgresCopyError as exc:

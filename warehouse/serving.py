@@ -371,10 +371,7 @@ def refresh_all(
 
         result.report = write_dashboard(report_dir, source=serving.path)
     if publish_enabled() if postgres is None else postgres:
-        result.postgres = publish_marts(
-            serving.path,
-            comment=f"qcity serving {serving.version} ({serving.published_at:%Y-%m-%d %H:%M} UTC)",
-        )
+        result.postgres = publish_marts(serving.path)
     result.seconds = time.perf_counter() - started
     return result
 

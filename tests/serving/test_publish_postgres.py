@@ -247,8 +247,8 @@ def test_a_publication_that_fails_leaves_the_previous_version(
     before = pg_rows(pg_settings, PAIR)
     real = publish_postgres._export_tables
 
-    def corrupt_last(source, tmp):
-        exported = real(source, tmp)
+    def corrupt_last(duck, tmp):
+        exported = real(duck, tmp)
         with exported[-1][2].open("a", encoding="utf-8") as fh:
             fh.write("not,a,row,of,this,table\n")
         return exported
