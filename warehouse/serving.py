@@ -40,11 +40,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from warehouse.connection import WarehouseBusy
 from warehouse.connection import connect as connect_warehouse
+
+if TYPE_CHECKING:
+    from reports.dashboard import ReportResult
+    from warehouse.publish_postgres import PostgresPublication
 
 #: The schema copied from the warehouse, under the same name.
 MARTS_SCHEMA = "marts"
@@ -298,6 +303,7 @@ def publish_serving(
         _fsync(tmp)
         # Read-only for everyone: a BI tool must open it read-only (it is replaced, not edited).
         tmp.chmod(0o444)
+        size = tmp.stat().st_size
         os.replace(tmp, served)
         _fsync(directory)
     return ServingPublication(
@@ -306,7 +312,7 @@ def publish_serving(
         version=version,
         published_at=published_at,
         tables=counts,
-        bytes=served.stat().st_size,
+        bytes=size,
         seconds=time.perf_counter() - started,
     )
 
@@ -319,8 +325,8 @@ class PublishReport:
     """What `refresh_all` published; `as_dict()` is small enough for an Airflow XCom."""
 
     serving: ServingPublication
-    report: object | None = None  # reports.dashboard.ReportResult
-    postgres: object | None = None  # warehouse.publish_postgres.PostgresPublication
+    report: ReportResult | None = None
+    postgres: PostgresPublication | None = None
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
