@@ -5,17 +5,20 @@ DAG file never runs dbt. Every model, seed and each model's tests become their o
 
 Two execution modes, chosen by `QCITY_DBT_EXECUTION` (read when the DAG file is parsed):
 
-* `watcher` (default): one `dbt build` in a producer task; each model's task shows that
-  model's result from the build. The producer is made upstream of the model tasks here:
-  Cosmos streams results to sensors that may start before the build in a `DbtDag`, but
-  inside a task group nothing orders them, and `dag.test()` (which runs one task at a time)
-  would wait forever on a sensor started before the build.
-* `local`: one dbt process per model, seed and test task, run one after another.
+* `watcher` (default): one `dbt build` in a producer task; each model's task then shows
+  that model's result from the build, and each model's test task its tests' results.
+  The producer is made upstream of the model tasks here: in a `DbtDag` Cosmos lets the
+  model tasks start alongside the build and stream results, but inside a task group
+  nothing orders them, and `dag.test()` (one task at a time) would wait forever on a model
+  task started before the build. Only the producer writes DuckDB, so only it takes the
+  warehouse pool's slot; the model tasks just read the build's results and run in parallel.
+  No dbt task retries: Cosmos runs a watcher build once (a retried producer skips itself),
+  and a retried model task would fall back to running its model with dbt outside the pool.
+  A failed build is retried by running the DAG again; `dbt build` is idempotent.
+* `local`: one dbt invocation per model, seed and test task, each in the pool, so one
+  after another; they keep the usual retries.
 
-Both run every task in the warehouse pool. The producer writes DuckDB; the model tasks only
-read the build's results, but on a retry Cosmos falls back to running that model with dbt,
-which writes DuckDB, so they must take the writer slot too. `benchmarks/airflow_bench.py`
-measures both modes; the warehouse DAG's doc gives the figures.
+`benchmarks/airflow_bench.py` measures both; the warehouse DAG's doc gives the figures.
 """
 
 from __future__ import annotations
@@ -86,13 +89,15 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER if mode == "watcher" else ExecutionMode.LOCAL,
             # dbt runs inside the task's own process: no second interpreter start per task.
-            invocation_mode=InvocationMode[os.environ.get("QCITY_DBT_INVOCATION", "DBT_RUNNER")],
+            invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            # watcher: the producer alone writes DuckDB
+            setup_operator_args={"pool": WAREHOUSE_POOL} if mode == "watcher" else None,
         ),
         operator_args={
-            "pool": WAREHOUSE_POOL,
             "emit_datasets": False,
             "pre_execute": point_dbt_at_the_warehouse,
+            **({"retries": 0} if mode == "watcher" else {"pool": WAREHOUSE_POOL}),
         },
     )
     if mode == "watcher":

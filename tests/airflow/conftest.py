@@ -72,7 +72,8 @@ class Pipeline:
     def folders(self):
         from orchestration.folders import Folders
 
-        return Folders.from_env()
+        landing = Path(self.env["QCITY_LANDING"])
+        return Folders(landing, landing.parent / "archive", landing.parent / "rejected")
 
     def generate(self, rows: int = 500, seed: int = 11) -> dict:
         from ingestion.generate import generate_exports

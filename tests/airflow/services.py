@@ -1,0 +1,318 @@
+"""The production topology without containers: Airflow processes against PostgreSQL and Redis.
+
+`Topology` runs what `docker-compose.yml` runs, as local processes: the metadata database in
+its own PostgreSQL database (created here, dropped at the end), Celery's broker in Redis
+under a key prefix of its own (its keys deleted at the end), and the api-server, scheduler,
+dag-processor, triggerer and one Celery worker, each in its own process group so that
+stopping it stops its children too. Every wait is bounded; `stop()` is safe to call at any
+point and kills whatever is still running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.local_airflow import DAGS_FOLDER, NO_TRACKING, PROJECT_ROOT
+
+#: See orchestration/celery_compat/sitecustomize.py (Celery 5.7 vs the Celery provider).
+CELERY_COMPAT = PROJECT_ROOT / "orchestration" / "celery_compat"
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+API_USER = "qcity"
+
+PROCESSES = {
+    "api-server": ["api-server", "--port", "{api_port}"],
+    "scheduler": ["scheduler"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer"],
+    "celery-worker": [
+        "celery",
+        "worker",
+        "--concurrency",
+        "2",
+        "--without-mingle",
+        "--without-gossip",
+    ],
+}
+
+
+class ServicesUnavailable(RuntimeError):
+    """PostgreSQL or Redis cannot be reached."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_services() -> None:
+    import psycopg2
+    import redis
+
+    try:
+        psycopg2.connect(
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", connect_timeout=3
+        ).close()
+    except psycopg2.Error as exc:
+        raise ServicesUnavailable(f"PostgreSQL at {PG_HOST}:{PG_PORT}: {exc}".strip()) from exc
+    try:
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        raise ServicesUnavailable(f"Redis at {REDIS_HOST}:{REDIS_PORT}: {exc}") from exc
+
+
+def _admin(sql: str) -> None:
+    import psycopg2
+
+    con = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
+    con.autocommit = True
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        con.close()
+
+
+@dataclass
+class Topology:
+    base: Path
+    qcity_env: dict[str, str]
+    database: str = field(default_factory=lambda: f"qcity_airflow_{uuid.uuid4().hex[:10]}")
+    key_prefix: str = field(default_factory=lambda: f"qcity-test-{uuid.uuid4().hex[:10]}:")
+    api_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    created_database: bool = False
+    _token: str | None = None
+
+    @property
+    def home(self) -> Path:
+        return self.base / "airflow"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def env(self) -> dict[str, str]:
+        sql = f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}"
+        keep = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        python_path = os.pathsep.join(
+            p for p in (str(CELERY_COMPAT), os.environ.get("PYTHONPATH", "")) if p
+        )
+        return {
+            **keep,
+            "PYTHONPATH": python_path,
+            **NO_TRACKING,
+            **self.qcity_env,
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": self.async_url(),
+            "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}",
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": self.key_prefix,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api}/execution/",
+            "AIRFLOW__API__BASE_URL": self.api,
+            "AIRFLOW__API__PORT": str(self.api_port),
+            # Secrets of this run only: made here, never written to the repository.
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+            "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{API_USER}:admin",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
+            # Runs come from the REST API only: no scheduled or Asset-triggered runs
+            # competing with the ones the test starts.
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
+            "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+        }
+
+    def async_url(self) -> str:
+        """Airflow 3 also opens an async engine on the metadata database at start-up.
+
+        For PostgreSQL that needs `asyncpg`, which the lock does not have yet (it comes with
+        `apache-airflow-providers-postgres`). Without it, the async engine points at a
+        scratch SQLite file: in Airflow 3.3 only multi-team lookups, the "wait for a DAG
+        run" endpoint and the task state store use it, and none of the DAGs here do.
+        """
+        if importlib.util.find_spec("asyncpg"):
+            return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}"
+        return f"sqlite+aiosqlite:///{self.home / 'async-engine-unused.db'}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._env = self.env()
+        _admin(f'create database "{self.database}"')
+        self.created_database = True
+        self.airflow("db", "migrate", timeout=300)
+        self.airflow("pools", "set", "qcity_warehouse", "1", "DuckDB: one writer", timeout=120)
+        for name, args in PROCESSES.items():
+            log = (self.base / f"{name}.log").open("w")
+            self.processes[name] = subprocess.Popen(
+                [self._airflow_bin(), *(a.format(api_port=self.api_port) for a in args)],
+                env=self._env,
+                cwd=self.base,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.wait_for("the api-server", self._api_up, timeout=180)
+
+    def stop(self) -> None:
+        """Stop every process this topology started, then drop its database and keys."""
+        for proc in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        for proc in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+        if self.created_database:
+            _admin(f'drop database if exists "{self.database}" with (force)')
+            self.created_database = False
+        self._delete_keys()
+
+    def still_running(self) -> list[str]:
+        running = []
+        for name, proc in self.processes.items():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, 0)  # signal 0: does any process of the group remain?
+                running.append(name)
+        return running
+
+    def _delete_keys(self) -> None:
+        import redis
+
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=5)
+        keys = list(client.scan_iter(match=f"{self.key_prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _airflow_bin(self) -> str:
+        return str(Path(sys.executable).parent / "airflow")
+
+    def airflow(self, *args: str, timeout: float) -> None:
+        done = subprocess.run(
+            [self._airflow_bin(), *args],
+            env=self._env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"airflow {' '.join(args)}: {done.stdout}\n{done.stderr}")
+
+    def wait_for(self, what: str, check, timeout: float, every: float = 2.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = [n for n, p in self.processes.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}")
+            value = check()
+            if value:
+                return value
+            time.sleep(every)
+        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+    def _api_up(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.api}/api/v2/monitor/health", timeout=5):
+                return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.api}{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token()}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    def token(self) -> str:
+        if self._token is None:
+            passwords = self.home / "simple_auth_manager_passwords.json.generated"
+            password = json.loads(passwords.read_text())[API_USER]
+            request = urllib.request.Request(
+                f"{self.api}/auth/token",
+                data=json.dumps({"username": API_USER, "password": password}).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                self._token = json.loads(response.read())["access_token"]
+        return self._token
+
+    def dag_parsed(self, dag_id: str) -> bool:
+        try:
+            self.request("GET", f"/api/v2/dags/{dag_id}")
+            return True
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return False
+            raise
+
+    def trigger(self, dag_id: str) -> str:
+        run = self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
+        return run["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        quoted = urllib.parse.quote(run_id, safe="")
+        return self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}")["state"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float) -> str:
+        def finished() -> str | None:
+            state = self.run_state(dag_id, run_id)
+            return state if state in ("success", "failed") else None
+
+        return self.wait_for(f"{dag_id} run {run_id}", finished, timeout=timeout, every=3)
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        quoted = urllib.parse.quote(run_id, safe="")
+        found = self.request(
+            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances?limit=500"
+        )
+        return {f"{t['task_id']}[{t['map_index']}]": t["state"] for t in found["task_instances"]}
+
+    def logs_tail(self, lines: int = 40) -> str:
+        out = []
+        for name in self.processes:
+            path = self.base / f"{name}.log"
+            if path.exists():
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+                out.append(f"--- {name} ---\n" + "\n".join(text))
+        return "\n".join(out)
