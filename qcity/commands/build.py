@@ -46,6 +46,13 @@ def build_command(
         str | None,
         typer.Option("--vars", help="dbt vars as YAML, e.g. '{as_of_date: 2025-12-31}'."),
     ] = None,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            help="After a DuckDB build: serving copy, dashboard (and PostgreSQL "
+            "when QCITY_PG_PUBLISH=1), as the warehouse DAG does."
+        ),
+    ] = True,
 ) -> None:
     """Build the indicator marts with dbt on DuckDB (default) or PostgreSQL."""
     if target not in TARGETS:
@@ -69,3 +76,11 @@ def build_command(
     copied = sum(result.rows_copied.values())
     note = f", {copied} rows copied to PostgreSQL first" if result.rows_copied else ""
     typer.echo(f"Built on {result.target} in {result.seconds:.1f} s{note}.")
+    if publish and target == "duckdb" and not select:
+        from warehouse.serving import refresh_all
+
+        published = refresh_all(result.warehouse)
+        typer.echo(
+            f"Published: {published.serving.path}"
+            + (f", dashboard {published.report.path}" if published.report else "")
+        )
