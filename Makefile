@@ -28,8 +28,20 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 env: $(VENV)/.synced
 
+# Airflow lives in the project: metadata (SQLite), logs and the login under .airflow/.
+AIRFLOW_HOME ?= $(CURDIR)/.airflow
+# Rows of sample market exports the demo generates (the other sources scale with it).
+DEMO_ROWS ?= 3000
+
+# The whole pipeline through Airflow's DAGs (dag.test): sample exports in landing/ to the
+# scorecard; prints where the warehouse, Data Docs and correction workbooks are.
 demo: $(VENV)/.synced
-	$(BIN)/python -m qcity.demo
+	AIRFLOW_HOME=$(AIRFLOW_HOME) $(BIN)/python -m qcity.demo --rows $(DEMO_ROWS)
+
+# `airflow standalone` (SQLite, LocalExecutor) with the qcity DAGs: UI on localhost:8080,
+# user admin, the password printed at start-up. Ctrl-C stops it.
+airflow: $(VENV)/.synced
+	AIRFLOW_HOME=$(AIRFLOW_HOME) $(BIN)/python -m orchestration.local_airflow standalone
 
 test: $(VENV)/.synced
 	$(BIN)/ruff check .

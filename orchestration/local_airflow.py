@@ -174,8 +174,11 @@ def standalone() -> None:
         f"`airflow standalone` and kept in {password_file}",
         flush=True,
     )
-    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
+    bin_dir = str(Path(sys.executable).parent)
+    airflow = shutil.which("airflow", path=bin_dir)
     assert airflow, "airflow is not installed in this environment"
+    # `standalone` starts its components as `airflow ...` from PATH: this environment's.
+    os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
     os.execv(airflow, [airflow, "standalone"])
 
 
