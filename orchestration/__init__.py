@@ -1,6 +1,10 @@
 """The library the Airflow DAGs in `dags/` call: landing folders, file moves, loads,
-freshness, publishing, dbt manifest and the project-local Airflow setup.
+freshness, publishing, the dbt manifest and Cosmos task group, and the project-local
+Airflow set-up.
 
-Nothing here imports Airflow, DuckDB, Great Expectations or pandas at module level unless
-the module's name says so (`orchestration.airflow_*`), so DAG files stay cheap to parse.
+DAG files import `dag_settings`, `pools`, `cosmos_dbt` and `callbacks`, which import only
+`airflow.sdk`, Cosmos and the contracts; everything that touches DuckDB, Great Expectations
+or pandas (`steps`, `ingest`, `freshness`, `publish`) is imported inside the tasks, so
+parsing a DAG file stays cheap. `local_airflow` imports Airflow only after `configure()`
+has set its environment.
 """
