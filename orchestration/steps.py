@@ -203,4 +203,6 @@ def build_paths() -> dict[str, Path]:
         "data_docs": build / "data_docs" / "index.html",
         "corrections": build / "corrections",
         "scorecard": build / "scorecard" / "scorecard.csv",
+        "dashboard": build / "report" / "index.html",
+        "serving": warehouse_path().parent / "serving",
     }

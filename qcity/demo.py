@@ -36,7 +36,7 @@ def _fresh_start(folders, warehouse: Path, build: Path) -> None:
         path.unlink(missing_ok=True)
     for root in folders.roots():
         shutil.rmtree(root, ignore_errors=True)
-    for name in ("corrections", "data_docs", "gx_results", "scorecard"):
+    for name in ("corrections", "data_docs", "gx_results", "scorecard", "report"):
         shutil.rmtree(build / name, ignore_errors=True)
 
 
@@ -178,6 +178,7 @@ def _report(folders, warehouse: Path, build: Path, runs: dict, seconds: float, f
         f"{home / 'simple_auth_manager_passwords.json.generated'})\n"
         f"  Warehouse      {paths['warehouse']}\n"
         f"  Scorecard      {paths['scorecard']}\n"
+        f"  Dashboard      {paths['dashboard']}  (serving copy for BI: {paths['serving']}/)\n"
         f"  Data Docs      {paths['data_docs']}\n"
         f"  Corrections    {paths['corrections']}/ (整改清单)\n"
         f"  Archive        {folders.archive}/   Rejected {folders.rejected}/\n"
