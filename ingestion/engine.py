@@ -45,6 +45,10 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     ColumnType.INDICATOR_CODE: pa.string(),
 }
 
+#: Parsed values remembered per column across batches (dates and counties repeat endlessly;
+#: a column of distinct values must not grow the memo with the file).
+_MEMO_LIMIT = 200_000
+
 #: Rules that follow from another problem on the same column, reported only when alone.
 _CONSEQUENTIAL = frozenset({"required_missing", "verdict_inconsistent"})
 
@@ -117,6 +121,8 @@ class FilePlan:
     def parse_cell(self, col: ColumnSpec, text: str) -> Parsed:
         memo = self._memo.setdefault(col.name, {})
         if text not in memo:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()  # batch numbers and addresses never repeat: keep memory bounded
             memo[text] = _parse(col, text, self.load_date)
         return memo[text]
 
