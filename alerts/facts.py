@@ -38,18 +38,6 @@ def _source_titles(source: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _quarantine_rows(con: duckdb.DuckDBPyConnection, result: LoadResult) -> list[dict[str, Any]]:
-    if result.status == "rejected":
-        return result.rejected_rows
-    cursor = con.execute(
-        "select row_number, column_name, column_header, rule, value, reason_zh, problems, "
-        "original_row from audit.quarantine where load_id = ? order by row_number limit ?",
-        [result.load_id, ROWS_SCANNED],
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _problems(row: dict[str, Any]) -> list[tuple[Problem, str]]:
     """Every problem of a quarantined row with the header the file gave its column."""
     listed = json.loads(row.get("problems") or "[]")
@@ -128,7 +116,9 @@ def file_facts(
     con: duckdb.DuckDBPyConnection, result: LoadResult, alert_share: float | None
 ) -> dict[str, Any]:
     """What a clerk needs to fix a rejected file or one with too many quarantined rows."""
-    rows = _quarantine_rows(con, result)
+    from warehouse.load import rows_at_fault  # the loader imports GX: only when needed
+
+    rows = rows_at_fault(con, result, ROWS_SCANNED)
     title_zh, title_en = _source_titles(result.source)
     problem_rows = result.rows_quarantined if result.status != "rejected" else len(rows)
     return {

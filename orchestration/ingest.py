@@ -127,21 +127,7 @@ def ledger_outcome(
     ).fetchone()
     if row is None:
         return None
-    status, source, sha, load_id, read, loaded, quarantined, error, moved_to, index = row
-    return Outcome(
-        listed.folder,
-        listed.name,
-        status,
-        source,
-        sha,
-        load_id,
-        read or 0,
-        loaded or 0,
-        quarantined or 0,
-        error,
-        moved_to,
-        index,
-    )
+    return _outcome(listed.folder, listed.name, (*row, None))
 
 
 def run_outcomes(con: duckdb.DuckDBPyConnection, run_id: str, folder: str) -> list[Outcome]:
@@ -154,37 +140,27 @@ def run_outcomes(con: duckdb.DuckDBPyConnection, run_id: str, folder: str) -> li
         """,
         [run_id, folder],
     ).fetchall()
-    return [
-        Outcome(
-            folder,
-            name,
-            status,
-            source,
-            sha,
-            load_id,
-            read or 0,
-            loaded or 0,
-            quarantined or 0,
-            error,
-            moved_to,
-            index,
-            json.loads(result) if result else None,
-        )
-        for (
-            name,
-            status,
-            source,
-            sha,
-            load_id,
-            read,
-            loaded,
-            quarantined,
-            error,
-            moved_to,
-            index,
-            result,
-        ) in rows
-    ]
+    return [_outcome(folder, name, rest) for name, *rest in rows]
+
+
+def _outcome(folder: str, name: str, row: tuple) -> Outcome:
+    """An Outcome from a ledger row (status … map_index, result_json)."""
+    status, source, sha, load_id, read, loaded, quarantined, error, moved_to, index, result = row
+    return Outcome(
+        folder,
+        name,
+        status,
+        source,
+        sha,
+        load_id,
+        read or 0,
+        loaded or 0,
+        quarantined or 0,
+        error,
+        moved_to,
+        index,
+        json.loads(result) if result else None,
+    )
 
 
 def ingest_listed(

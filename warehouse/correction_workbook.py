@@ -21,23 +21,11 @@ import xlsxwriter
 
 from ingestion.contracts import get_contract
 from qcity.output_safety import neutralise
-from warehouse.load import LoadResult
+from warehouse.load import LoadResult, rows_at_fault
 
 ROW_NUMBER_HEADER = "原行号"
 REASON_HEADER = "问题说明"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _quarantine_rows(con: duckdb.DuckDBPyConnection, result: LoadResult) -> list[dict[str, Any]]:
-    if result.status == "rejected":
-        return result.rejected_rows
-    cursor = con.execute(
-        "select row_number, column_header, reason_zh, problems, original_row "
-        "from audit.quarantine where load_id = ? order by row_number limit 10000",
-        [result.load_id],
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def _sheet_name(file_name: str, used: set[str]) -> str:
@@ -101,7 +89,7 @@ def _write(
             ],
             plain,
         )
-        rows = _quarantine_rows(con, result)
+        rows = rows_at_fault(con, result)
         if rows:
             _file_sheet(
                 book.add_worksheet(_sheet_name(result.file, used)), rows, bold, fault, plain, reason

@@ -216,7 +216,7 @@ class Loader:
                 self.con.commit()
         except BaseException as exc:
             if isinstance(exc, FileRejected):
-                result.rejected_rows = self._quarantined_rows(result.load_id)
+                result.rejected_rows = quarantined_rows(self.con, result.load_id)
             self._rollback_quietly()
             if isinstance(exc, FileRejected):
                 self._record_validation(result, validator.summary(rejected_rule=exc.rule))
@@ -416,16 +416,6 @@ class Loader:
 
     # -- bookkeeping ----------------------------------------------------------------------
 
-    def _quarantined_rows(self, load_id: int | None, limit: int = 10_000) -> list[dict[str, Any]]:
-        cursor = self.con.execute(
-            "select row_number, column_name, column_header, rule, value, reason_zh, reason_en, "
-            "problems, original_row from audit.quarantine where load_id = ? "
-            "order by row_number limit ?",
-            [load_id, limit],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
     def _record_validation(self, result: LoadResult, summary: ValidationSummary) -> None:
         """One row per file and suite in audit.validation_runs, written after any rollback."""
         result.validation = summary
@@ -514,6 +504,30 @@ class Loader:
                 self.now(),
             ],
         )
+
+
+def quarantined_rows(
+    con: duckdb.DuckDBPyConnection, load_id: int | None, limit: int = 10_000
+) -> list[dict[str, Any]]:
+    """A load's quarantined rows, first rows first, as dicts of audit.quarantine's columns."""
+    cursor = con.execute(
+        "select row_number, column_name, column_header, rule, value, reason_zh, reason_en, "
+        "problems, original_row from audit.quarantine where load_id = ? "
+        "order by row_number limit ?",
+        [load_id, limit],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def rows_at_fault(
+    con: duckdb.DuckDBPyConnection, result: LoadResult, limit: int = 10_000
+) -> list[dict[str, Any]]:
+    """The rows a clerk must fix: from audit.quarantine for a loaded file, and for a rejected
+    one the rows kept in memory before its rollback (the warehouse keeps none of them)."""
+    if result.status == "rejected":
+        return result.rejected_rows[:limit]
+    return quarantined_rows(con, result.load_id, limit)
 
 
 def _add(timings: dict[str, float], stage: str, seconds: float) -> None:
