@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from ingestion.contracts import Contract, common_rules
-from ingestion.engine import FilePlan, NormalizedBatch, QuarantinedRow, normalize_batch
+from ingestion.engine import FilePlan, QuarantinedRow, normalize_batch
 from ingestion.errors import FileRejected
 from ingestion.header import HeaderMatch, find_header
 from ingestion.problems import Problem, encode
@@ -32,8 +32,32 @@ from ingestion.readers import open_export
 from ingestion.readers.base import RawTable, RestartExact
 from ingestion.validation.docs import store_result
 from ingestion.validation.runner import FileValidator, ValidationSummary
+from warehouse.stream import SpilledTables, insert_stream
 
 _HASH_CHUNK = 1 << 22
+_QUARANTINE = "quarantine"
+#: the rows of a file a correction workbook lists at most
+_WORKBOOK_ROWS = 10_000
+_LINEAGE_SQL = (
+    "$1 as _source_file, $2 as _file_sha256, $3::bigint as _load_id, $4::timestamp as _loaded_at"
+)
+_QUARANTINE_LINEAGE_SQL = (
+    "$1::bigint as load_id, $2 as file_sha256, $3 as file_name, $4 as source, "
+    "$5::timestamp as quarantined_at"
+)
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("row_number", pa.int32()),
+        ("column_name", pa.string()),
+        ("column_header", pa.string()),
+        ("rule", pa.string()),
+        ("value", pa.string()),
+        ("reason_zh", pa.string()),
+        ("reason_en", pa.string()),
+        ("problems", pa.string()),
+        ("original_row", pa.string()),
+    ]
+)
 
 
 @dataclass
@@ -198,8 +222,7 @@ class Loader:
         validator = FileValidator(contract, received_at.date(), run_id=f"load-{result.load_id}")
         self.con.begin()
         try:
-            for target in targets:
-                self._load_table(result, target, validator, received_at, on_rows)
+            self._load_rows(result, targets, validator, received_at, on_rows)
             started = time.perf_counter()
             self._quarantine_duplicates(result, contract, targets[0].plan)
             result.timings["deduplicate"] = time.perf_counter() - started
@@ -215,142 +238,113 @@ class Loader:
                 record()
                 self.con.commit()
         except BaseException as exc:
-            if isinstance(exc, FileRejected):
-                result.rejected_rows = quarantined_rows(self.con, result.load_id)
+            if isinstance(exc, FileRejected) and not result.rejected_rows:
+                with contextlib.suppress(
+                    duckdb.Error
+                ):  # a failed statement aborted the transaction
+                    result.rejected_rows = quarantined_rows(
+                        self.con, result.load_id, _WORKBOOK_ROWS
+                    )
             self._rollback_quietly()
             if isinstance(exc, FileRejected):
                 self._record_validation(result, validator.summary(rejected_rule=exc.rule))
             raise
 
-    def _load_table(
+    def _load_rows(
         self,
         result: LoadResult,
-        target: _Target,
+        targets: list[_Target],
         validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
     ) -> None:
-        match = target.plan.match
         try:
-            batches = target.table.batches(match.row_index, match.width)
-            self._insert_batches(result, target, validator, received_at, on_rows, batches)
+            self._stream_rows(result, targets, validator, received_at, on_rows, exact=False)
         except RestartExact:
-            self._delete_load(result.load_id, target.plan.contract)
+            # The fast CSV reader met a row it cannot place; the exact reader starts over.
+            self._rollback_quietly()
+            self.con.begin()
             result.rows_read = result.rows_skipped = 0
             validator.restart()
-            batches = target.table.batches(match.row_index, match.width, exact=True)
-            self._insert_batches(result, target, validator, received_at, on_rows, batches)
+            self._stream_rows(result, targets, validator, received_at, on_rows, exact=True)
 
-    def _insert_batches(
+    def _stream_rows(
         self,
         result: LoadResult,
-        target: _Target,
+        targets: list[_Target],
         validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
-        batches: Iterator,
+        exact: bool,
     ) -> None:
-        contract = target.plan.contract
-        clock = time.perf_counter()
-        for raw in _guarded(batches):
-            batch = normalize_batch(target.plan, raw, validator)
-            result.rows_read += batch.rows_read
-            result.rows_skipped += batch.rows_skipped
-            parsed = time.perf_counter()
-            self._insert_batch(result, contract, target.plan, batch, received_at)
-            _add(result.timings, "read_parse_validate", parsed - clock)
-            clock = time.perf_counter()
-            _add(result.timings, "insert", clock - parsed)
-            if on_rows:
-                on_rows(batch.rows_read + batch.rows_skipped)
+        """Good rows in one streamed INSERT; child and quarantined rows spilled, then one
+        INSERT each (see warehouse.stream for why)."""
+        contract = targets[0].plan.contract
+        lineage = [result.file, result.sha256, result.load_id, received_at]
+        started = time.perf_counter()
+        with SpilledTables() as side:
+            good = self._normalized(result, targets, validator, on_rows, side, exact)
+            try:
+                insert_stream(self.con, f'raw."{contract.name}"', good, _LINEAGE_SQL, lineage)
+            except FileRejected:
+                result.rejected_rows = side.head(_QUARANTINE, _WORKBOOK_ROWS)
+                raise
+            for name in side.finish():
+                table, extra_sql, params = (
+                    (
+                        "audit.quarantine",
+                        _QUARANTINE_LINEAGE_SQL,
+                        self._quarantine_lineage(result, contract),
+                    )
+                    if name == _QUARANTINE
+                    else (f'raw."{name}"', _LINEAGE_SQL, lineage)
+                )
+                self.con.execute(
+                    f"insert into {table} by name select *, {extra_sql} "
+                    f"from read_parquet(${len(params) + 1})",
+                    [*params, str(side.path(name))],
+                )
+        result.timings["load_rows"] = time.perf_counter() - started
         result.timings["validate"] = validator.seconds
 
-    def _insert_batch(
+    def _normalized(
         self,
         result: LoadResult,
-        contract: Contract,
-        plan: FilePlan,
-        batch: NormalizedBatch,
-        received_at: datetime,
-    ) -> None:
-        lineage = [result.file, result.sha256, result.load_id, received_at]
-        lineage_sql = (
-            "$1 as _source_file, $2 as _file_sha256, $3::bigint as _load_id, "
-            "$4::timestamp as _loaded_at"
-        )
-        if batch.good.num_rows:
-            self._append(f'raw."{contract.name}"', batch.good, lineage_sql, lineage)
-        for name, child in batch.children.items():
-            if child.num_rows:
-                self._append(f'raw."{name}"', child, lineage_sql, lineage)
-        if batch.quarantined:
-            self._append_quarantine(result, contract, plan, batch.quarantined, received_at)
+        targets: list[_Target],
+        validator: FileValidator,
+        on_rows: Callable[[int], None] | None,
+        side: SpilledTables,
+        exact: bool,
+    ) -> Iterator[pa.Table]:
+        """Every matched sheet's good rows, batch by batch; the rest goes to `side`."""
+        for target in targets:
+            match = target.plan.match
+            clock = time.perf_counter()
+            for raw in _guarded(target.table.batches(match.row_index, match.width, exact)):
+                batch = normalize_batch(target.plan, raw, validator)
+                result.rows_read += batch.rows_read
+                result.rows_skipped += batch.rows_skipped
+                for name, child in batch.children.items():
+                    side.append(name, child)
+                if batch.quarantined:
+                    side.append(_QUARANTINE, _quarantine_table(target.plan, batch.quarantined))
+                _add(result.timings, "read_parse_validate", time.perf_counter() - clock)
+                if on_rows:
+                    on_rows(batch.rows_read + batch.rows_skipped)
+                yield batch.good
+                clock = time.perf_counter()
 
-    def _append(self, table: str, data: pa.Table, lineage_sql: str, params: list) -> None:
+    def _append(self, table: str, data: pa.Table, extra_sql: str, params: list) -> None:
         self.con.register("_qcity_batch", data)
         try:
             self.con.execute(
-                f"insert into {table} by name select *, {lineage_sql} from _qcity_batch", params
+                f"insert into {table} by name select *, {extra_sql} from _qcity_batch", params
             )
         finally:
             self.con.unregister("_qcity_batch")
 
-    def _append_quarantine(
-        self,
-        result: LoadResult,
-        contract: Contract,
-        plan: FilePlan,
-        rows: list[QuarantinedRow],
-        at: datetime,
-    ) -> None:
-        records = []
-        for row in rows:
-            first = row.problems[0]
-            headers = [plan.match.header_text(p.column) if p.column else "" for p in row.problems]
-            records.append(
-                {
-                    "row_number": row.row_number,
-                    "column_name": first.column,
-                    "column_header": headers[0] or None,
-                    "rule": first.rule,
-                    "value": first.value,
-                    "reason_zh": "；".join(
-                        p.reason_zh(h) for p, h in zip(row.problems, headers, strict=True)
-                    ),
-                    "reason_en": "; ".join(p.reason_en() for p in row.problems),
-                    "problems": json.dumps(
-                        [
-                            {**p.as_dict(), "header": h}
-                            for p, h in zip(row.problems, headers, strict=True)
-                        ],
-                        ensure_ascii=False,
-                    ),
-                    "original_row": json.dumps(row.original, ensure_ascii=False),
-                }
-            )
-        data = pa.Table.from_pylist(
-            records,
-            schema=pa.schema(
-                [
-                    ("row_number", pa.int32()),
-                    ("column_name", pa.string()),
-                    ("column_header", pa.string()),
-                    ("rule", pa.string()),
-                    ("value", pa.string()),
-                    ("reason_zh", pa.string()),
-                    ("reason_en", pa.string()),
-                    ("problems", pa.string()),
-                    ("original_row", pa.string()),
-                ]
-            ),
-        )
-        self._append(
-            "audit.quarantine",
-            data,
-            "$1::bigint as load_id, $2 as file_sha256, $3 as file_name, $4 as source, "
-            "$5::timestamp as quarantined_at",
-            [result.load_id, result.sha256, result.file, contract.name, at],
-        )
+    def _quarantine_lineage(self, result: LoadResult, contract: Contract) -> list[Any]:
+        return [result.load_id, result.sha256, result.file, contract.name, self.now()]
 
     def _quarantine_duplicates(
         self, result: LoadResult, contract: Contract, plan: FilePlan
@@ -412,7 +406,12 @@ class Loader:
                 f"and list_contains($2, _row_number)",
                 [result.load_id, numbers],
             )
-        self._append_quarantine(result, contract, plan, rows, self.now())
+        self._append(
+            "audit.quarantine",
+            _quarantine_table(plan, rows),
+            _QUARANTINE_LINEAGE_SQL,
+            self._quarantine_lineage(result, contract),
+        )
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -444,11 +443,6 @@ class Loader:
         return self.con.execute(
             f"select count(*) from {table} where {column} = ?", [load_id]
         ).fetchone()[0]
-
-    def _delete_load(self, load_id: int | None, contract: Contract) -> None:
-        for table in [contract.name, *(c.name for c in contract.child_tables)]:
-            self.con.execute(f'delete from raw."{table}" where _load_id = ?', [load_id])
-        self.con.execute("delete from audit.quarantine where load_id = ?", [load_id])
 
     def _rollback_quietly(self) -> None:
         with contextlib.suppress(duckdb.TransactionException):  # none was open
@@ -506,14 +500,43 @@ class Loader:
         )
 
 
+def _quarantine_table(plan: FilePlan, rows: list[QuarantinedRow]) -> pa.Table:
+    """audit.quarantine's columns of these rows, reasons in both languages."""
+    records = []
+    for row in rows:
+        first = row.problems[0]
+        headers = [plan.match.header_text(p.column) if p.column else "" for p in row.problems]
+        records.append(
+            {
+                "row_number": row.row_number,
+                "column_name": first.column,
+                "column_header": headers[0] or None,
+                "rule": first.rule,
+                "value": first.value,
+                "reason_zh": "；".join(
+                    p.reason_zh(h) for p, h in zip(row.problems, headers, strict=True)
+                ),
+                "reason_en": "; ".join(p.reason_en() for p in row.problems),
+                "problems": json.dumps(
+                    [
+                        {**p.as_dict(), "header": h}
+                        for p, h in zip(row.problems, headers, strict=True)
+                    ],
+                    ensure_ascii=False,
+                ),
+                "original_row": json.dumps(row.original, ensure_ascii=False),
+            }
+        )
+    return pa.Table.from_pylist(records, schema=_QUARANTINE_SCHEMA)
+
+
 def quarantined_rows(
-    con: duckdb.DuckDBPyConnection, load_id: int | None, limit: int = 10_000
+    con: duckdb.DuckDBPyConnection, load_id: int | None, limit: int = _WORKBOOK_ROWS
 ) -> list[dict[str, Any]]:
     """A load's quarantined rows, first rows first, as dicts of audit.quarantine's columns."""
     cursor = con.execute(
-        "select row_number, column_name, column_header, rule, value, reason_zh, reason_en, "
-        "problems, original_row from audit.quarantine where load_id = ? "
-        "order by row_number limit ?",
+        f"select {', '.join(_QUARANTINE_SCHEMA.names)} from audit.quarantine "
+        "where load_id = ? order by row_number limit ?",
         [load_id, limit],
     )
     names = [d[0] for d in cursor.description]
@@ -521,7 +544,7 @@ def quarantined_rows(
 
 
 def rows_at_fault(
-    con: duckdb.DuckDBPyConnection, result: LoadResult, limit: int = 10_000
+    con: duckdb.DuckDBPyConnection, result: LoadResult, limit: int = _WORKBOOK_ROWS
 ) -> list[dict[str, Any]]:
     """The rows a clerk must fix: from audit.quarantine for a loaded file, and for a rejected
     one the rows kept in memory before its rollback (the warehouse keeps none of them)."""

@@ -1,0 +1,122 @@
+"""A file of many batches: streamed into one INSERT, still all of its rows or none.
+
+The batch size is made small so that a few hundred rows span several batches, the case
+where a problem found in a later batch must undo what earlier batches already streamed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ingestion.readers.csv
+import warehouse.load
+from ingestion.errors import FileRejected
+from ingestion.readers.base import RestartExact
+from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
+from tests.warehouse.test_rejections import raw_counts
+
+BATCH = 100
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingestion.readers.csv, "BATCH_ROWS", BATCH)
+
+
+def test_rows_over_many_batches_load_once_each(tmp_path: Path, loader, con) -> None:
+    rows = [MARKET_HEADER, *good_market_rows(450)]
+    rows[120] = market_row("BAD1", date="not a date")
+    rows[333] = market_row("BAD2", verdict="合格", items="铅║1.2║≤0.5")
+    result = loader.ingest(write_csv(tmp_path / "many.csv", rows))
+    assert (result.status, result.rows_read) == ("loaded", 450)
+    assert (result.rows_loaded, result.rows_quarantined) == (448, 2)
+    loaded = con.execute(
+        "select count(*), count(distinct _row_number), min(_row_number), max(_row_number) "
+        "from raw.market_sampling"
+    ).fetchone()
+    assert loaded == (448, 448, 2, 451)
+    assert con.execute("select row_number from audit.quarantine order by 1").fetchall() == [
+        (121,),
+        (334,),
+    ]
+
+
+def test_failed_items_of_every_batch_land_in_the_child_table(tmp_path: Path, loader, con) -> None:
+    failing = [market_row(f"F{i:03d}", "不合格", "铅║1.2║≤0.5") for i in range(250)]
+    result = loader.ingest(write_csv(tmp_path / "fails.csv", [MARKET_HEADER, *failing]))
+    assert (result.status, result.rows_loaded) == ("loaded", 250)
+    assert con.execute(
+        "select count(*), count(distinct _row_number) from raw.market_sampling_failed_items"
+    ).fetchone() == (250, 250)
+
+
+def test_misfit_row_in_a_later_batch_restarts_with_the_exact_reader(
+    tmp_path: Path, loader, con
+) -> None:
+    rows = [MARKET_HEADER, *good_market_rows(350)]
+    rows[301] = [*market_row("WIDE"), "extra", "cells"]
+    result = loader.ingest(write_csv(tmp_path / "misfit.csv", rows))
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 350, 349)
+    assert con.execute("select row_number, rule from audit.quarantine").fetchall() == [
+        (302, "malformed_row")
+    ]
+    assert con.execute(
+        "select count(*), count(distinct _row_number) from raw.market_sampling"
+    ).fetchone() == (349, 349)
+
+
+def test_restart_after_rows_were_streamed_loads_each_row_once(
+    tmp_path: Path, loader, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast reader may only find out in batch n that the exact reader must take over."""
+    rows = [MARKET_HEADER, *good_market_rows(350)]
+    rows[50] = market_row("BAD1", date="not a date")
+    normalize = warehouse.load.normalize_batch
+    calls: list[bool] = []
+
+    def restart_once_on_third_batch(plan, raw, validator):
+        calls.append(True)
+        if len(calls) == 3:
+            raise RestartExact
+        return normalize(plan, raw, validator)
+
+    monkeypatch.setattr(warehouse.load, "normalize_batch", restart_once_on_third_batch)
+    result = loader.ingest(write_csv(tmp_path / "restart.csv", rows))
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 350, 349)
+    assert len(calls) > 4  # it did start over
+    assert con.execute(
+        "select count(*), count(distinct _row_number) from raw.market_sampling"
+    ).fetchone() == (349, 349)
+    assert con.execute("select row_number from audit.quarantine").fetchall() == [(51,)]
+
+
+def test_rejection_in_a_later_batch_undoes_the_earlier_ones(
+    tmp_path: Path, loader, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [MARKET_HEADER, *good_market_rows(350)]
+    rows[50] = market_row("BAD1", date="not a date")
+    normalize = warehouse.load.normalize_batch
+    seen: list[int] = []
+
+    def fail_on_third_batch(plan, raw, validator):
+        seen.append(raw.table.num_rows)
+        if len(seen) == 3:
+            raise FileRejected("unreadable", "broken in the middle")
+        return normalize(plan, raw, validator)
+
+    monkeypatch.setattr(warehouse.load, "normalize_batch", fail_on_third_batch)
+    before = raw_counts(con)
+    result = loader.ingest(write_csv(tmp_path / "broken.csv", rows))
+    assert (result.status, result.reject_rule) == ("rejected", "unreadable")
+    assert "broken in the middle" in result.error
+    assert raw_counts(con) == before
+    # the rows quarantined before the rejection still reach the clerk's workbook
+    assert [r["row_number"] for r in result.rejected_rows] == [51]
+    assert con.execute(
+        "select status, rows_loaded from audit.file_manifest where load_id = ?",
+        [result.load_id],
+    ).fetchone() == ("rejected", 0)
+    again = loader.ingest(write_csv(tmp_path / "whole.csv", [MARKET_HEADER, *good_market_rows(5)]))
+    assert again.status == "loaded"  # the connection is usable after the aborted statement
