@@ -9,11 +9,13 @@ problem it has; the first in column order is the one reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -30,7 +32,9 @@ from ingestion.normalize.verdicts import failed_items_in_verdict, parse_verdict
 from ingestion.normalize.vocabularies import parse_enum, parse_indicator_code
 from ingestion.problems import Problem, encode
 from ingestion.readers.base import RawBatch
-from ingestion.validation.runner import FileValidator
+
+if TYPE_CHECKING:  # Great Expectations loads slowly; the loader imports it while it reads
+    from ingestion.validation.runner import FileValidator
 
 ARROW_TYPES: dict[ColumnType, pa.DataType] = {
     ColumnType.STRING: pa.string(),
@@ -227,26 +231,73 @@ def _raw_column(batch: RawBatch, position: int | None) -> pa.Array | None:
 def _skippable_rows(plan: FilePlan, batch: RawBatch) -> pa.Array:
     """Blank rows and repeats of the header row: not data, counted as skipped."""
     table = batch.table
-    if table.num_rows == 0:
-        return pa.array([], pa.bool_())
-    blank = None
-    for column in table.columns:
-        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
-        blank = empty if blank is None else pc.and_(blank, empty)
-    repeat = None
-    for pos in list(plan.match.positions.values())[:4]:
-        same = pc.equal(
-            pc.replace_substring_regex(
-                pc.utf8_normalize(table.column(pos), form="NFKC"), pattern=r"\s+", replacement=""
-            ),
-            normalize_header(plan.match.header_cells[pos]),
-        )
-        repeat = same if repeat is None else pc.and_(repeat, same)
-    skip = pc.or_(blank, repeat) if repeat is not None else blank
-    return pc.fill_null(skip.combine_chunks() if isinstance(skip, pa.ChunkedArray) else skip, False)
+    positions = list(plan.match.positions.values())[:4]
+    blank = _rows_where([(column, _is_blank) for column in table.columns])
+    repeat = _rows_where(
+        [(table.column(p), _is_header(plan.match.header_cells[p])) for p in positions]
+    )
+    skip = np.zeros(table.num_rows, dtype=bool)
+    for rows in (blank, repeat):
+        if rows is not None:
+            skip[rows.to_numpy()] = True
+    return pa.array(skip)
+
+
+_CellTest = Callable[[pa.Array], pa.Array]
+
+
+def _is_blank(cells: pa.Array) -> pa.Array:
+    return pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(cells)), 0)
+
+
+def _is_header(header_cell: str) -> _CellTest:
+    header = normalize_header(header_cell)
+
+    def test(cells: pa.Array) -> pa.Array:
+        folded = pc.utf8_normalize(cells, form="NFKC")
+        return pc.equal(pc.replace_substring_regex(folded, pattern=r"\s+", replacement=""), header)
+
+    return test
+
+
+def _rows_where(tests: list[tuple[pa.ChunkedArray, _CellTest]]) -> pa.Array | None:
+    """Indices of the rows whose every column passes its test (None: no tests).
+
+    The rows still in question narrow column by column, so the costly text functions run
+    on the whole batch for the first column only: nearly every row is out after it.
+    """
+    rows: pa.Array | None = None
+    for column, test in tests:
+        cells = column.combine_chunks() if rows is None else column.take(rows)
+        passed = pc.fill_null(test(cells), False)
+        if isinstance(passed, pa.ChunkedArray):
+            passed = passed.combine_chunks()
+        rows = pc.indices_nonzero(passed) if rows is None else rows.filter(passed)
+        if len(rows) == 0:
+            break
+    return rows
+
+
+@dataclass
+class ParsedBatch:
+    """A batch read as the contract's types, not yet judged by the suite."""
+
+    raw: RawBatch  # the data rows of the batch (blank and repeated header rows left out)
+    typed: pa.Table  # contract columns and _row_number
+    checked: pa.Table  # typed plus the suite's helper columns
+    problems: list[tuple[str, pa.Array, pa.Array | None]]  # (column, problems, raw text)
+    raw_text: dict[str, pa.Array]
+    malformed: list[tuple[int, str, str]]
+    rows_skipped: int
 
 
 def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -> NormalizedBatch:
+    return judge_batch(plan, parse_batch(plan, batch), validator)
+
+
+def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
+    """Read every cell as its type. Touches no validator state, so the loader runs it for
+    the next batch on another thread while the suite judges this one."""
     contract = plan.contract
     skip = _skippable_rows(plan, batch)
     rows_skipped = pc.sum(skip).as_py() or 0 if len(skip) else 0
@@ -318,8 +369,15 @@ def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -
     for hook in contract.helper_columns:
         for name, column in HELPER_COLUMNS[hook](contract, typed).items():
             checked = checked.append_column(name, column)
-    problems += [
-        (name, found, raw_text.get(name)) for name, found in validator.check_batch(checked)
+    return ParsedBatch(raw_batch, typed, checked, problems, raw_text, batch.malformed, rows_skipped)
+
+
+def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -> NormalizedBatch:
+    """The suite's verdicts, then the split into good rows, quarantined rows and children."""
+    contract, typed, raw_batch, n = plan.contract, parsed.typed, parsed.raw, parsed.typed.num_rows
+    problems = parsed.problems + [
+        (name, found, parsed.raw_text.get(name))
+        for name, found in validator.check_batch(parsed.checked)
     ]
     order = {c.name: i for i, c in enumerate(contract.columns)}
     problems.sort(key=lambda p: order.get(p[0], len(order)))
@@ -334,7 +392,7 @@ def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -
         QuarantinedRow(
             number, [Problem(None, "malformed_row", text[:200], detail)], {"_row_text": text}
         )
-        for number, text, detail in batch.malformed
+        for number, text, detail in parsed.malformed
     ]
     children = {
         child.name: CHILD_TABLES[child.hook](contract, child, good)
@@ -344,8 +402,8 @@ def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -
         good=good,
         quarantined=quarantined,
         children=children,
-        rows_read=n + len(batch.malformed),
-        rows_skipped=rows_skipped,
+        rows_read=n + len(parsed.malformed),
+        rows_skipped=parsed.rows_skipped,
     )
 
 

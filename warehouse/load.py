@@ -11,28 +11,31 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from ingestion.contracts import Contract, common_rules
-from ingestion.engine import FilePlan, QuarantinedRow, normalize_batch
+from ingestion.engine import FilePlan, ParsedBatch, QuarantinedRow, judge_batch, parse_batch
 from ingestion.errors import FileRejected
 from ingestion.header import HeaderMatch, find_header
 from ingestion.problems import Problem, encode
 from ingestion.readers import open_export
 from ingestion.readers.base import RawTable, RestartExact
-from ingestion.validation.docs import store_result
-from ingestion.validation.runner import FileValidator, ValidationSummary
-from warehouse.stream import SpilledTables, insert_stream
+from warehouse.stream import ReadAhead, SpilledTables, insert_stream
+
+if TYPE_CHECKING:
+    from ingestion.validation.runner import FileValidator, ValidationSummary
 
 _HASH_CHUNK = 1 << 22
 _QUARANTINE = "quarantine"
@@ -60,6 +63,20 @@ _QUARANTINE_SCHEMA = pa.schema(
 )
 
 
+_validation_import: threading.Thread | None = None
+
+
+def _import_validation_in_background() -> None:
+    """Great Expectations takes seconds to import; a process that loads one file imports
+    it on a second thread while the first hashes and opens the file (GIL-free work)."""
+    global _validation_import
+    if _validation_import is None:
+        _validation_import = threading.Thread(
+            target=importlib.import_module, args=("ingestion.validation.docs",), daemon=True
+        )
+        _validation_import.start()
+
+
 @dataclass
 class LoadResult:
     file: str
@@ -75,7 +92,8 @@ class LoadResult:
     reject_rule: str | None = None
     load_id: int | None = None
     validation: ValidationSummary | None = None
-    #: seconds per stage (read_parse, validate, insert, deduplicate), for benchmarks
+    #: seconds per stage, for benchmarks: load_rows (reading, parsing, validating and
+    #: inserting, overlapped on threads), validate (the suite's part), deduplicate
     timings: dict[str, float] = field(default_factory=dict)
     #: quarantined rows of a file that was then rejected whole (kept for the correction
     #: workbook only: the warehouse keeps nothing of a rejected file)
@@ -170,6 +188,7 @@ class Loader:
     def ingest(
         self, path: Path, source: str | None = None, on_rows: Callable[[int], None] | None = None
     ) -> LoadResult:
+        _import_validation_in_background()
         received_at = self.now()
         sha = file_sha256(path)
         result = LoadResult(file=path.name, source=source, sha256=sha, status="loaded")
@@ -219,10 +238,17 @@ class Loader:
     ) -> None:
         """The file's rows, quarantine, manifest and validation run: one transaction."""
         contract = targets[0].plan.contract
-        validator = FileValidator(contract, received_at.date(), run_id=f"load-{result.load_id}")
         self.con.begin()
+        parsed = ReadAhead(_parsed(targets, exact=False))  # reading starts while GX imports
         try:
-            self._load_rows(result, targets, validator, received_at, on_rows)
+            from ingestion.validation.runner import FileValidator
+
+            validator = FileValidator(contract, received_at.date(), f"load-{result.load_id}")
+        except BaseException:
+            parsed.close()
+            raise
+        try:
+            self._load_rows(result, targets, parsed, validator, received_at, on_rows)
             started = time.perf_counter()
             self._quarantine_duplicates(result, contract, targets[0].plan)
             result.timings["deduplicate"] = time.perf_counter() - started
@@ -254,28 +280,31 @@ class Loader:
         self,
         result: LoadResult,
         targets: list[_Target],
+        parsed: ReadAhead[tuple[FilePlan, ParsedBatch]],
         validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
     ) -> None:
         try:
-            self._stream_rows(result, targets, validator, received_at, on_rows, exact=False)
+            with parsed:
+                self._stream_rows(result, targets, parsed, validator, received_at, on_rows)
         except RestartExact:
             # The fast CSV reader met a row it cannot place; the exact reader starts over.
             self._rollback_quietly()
             self.con.begin()
             result.rows_read = result.rows_skipped = 0
             validator.restart()
-            self._stream_rows(result, targets, validator, received_at, on_rows, exact=True)
+            with ReadAhead(_parsed(targets, exact=True)) as parsed:
+                self._stream_rows(result, targets, parsed, validator, received_at, on_rows)
 
     def _stream_rows(
         self,
         result: LoadResult,
         targets: list[_Target],
+        parsed: Iterator[tuple[FilePlan, ParsedBatch]],
         validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
-        exact: bool,
     ) -> None:
         """Good rows in one streamed INSERT; child and quarantined rows spilled, then one
         INSERT each (see warehouse.stream for why)."""
@@ -283,7 +312,7 @@ class Loader:
         lineage = [result.file, result.sha256, result.load_id, received_at]
         started = time.perf_counter()
         with SpilledTables() as side:
-            good = self._normalized(result, targets, validator, on_rows, side, exact)
+            good = self._judged(result, parsed, validator, on_rows, side)
             try:
                 insert_stream(self.con, f'raw."{contract.name}"', good, _LINEAGE_SQL, lineage)
             except FileRejected:
@@ -307,32 +336,26 @@ class Loader:
         result.timings["load_rows"] = time.perf_counter() - started
         result.timings["validate"] = validator.seconds
 
-    def _normalized(
+    def _judged(
         self,
         result: LoadResult,
-        targets: list[_Target],
+        parsed: Iterator[tuple[FilePlan, ParsedBatch]],
         validator: FileValidator,
         on_rows: Callable[[int], None] | None,
         side: SpilledTables,
-        exact: bool,
     ) -> Iterator[pa.Table]:
-        """Every matched sheet's good rows, batch by batch; the rest goes to `side`."""
-        for target in targets:
-            match = target.plan.match
-            clock = time.perf_counter()
-            for raw in _guarded(target.table.batches(match.row_index, match.width, exact)):
-                batch = normalize_batch(target.plan, raw, validator)
-                result.rows_read += batch.rows_read
-                result.rows_skipped += batch.rows_skipped
-                for name, child in batch.children.items():
-                    side.append(name, child)
-                if batch.quarantined:
-                    side.append(_QUARANTINE, _quarantine_table(target.plan, batch.quarantined))
-                _add(result.timings, "read_parse_validate", time.perf_counter() - clock)
-                if on_rows:
-                    on_rows(batch.rows_read + batch.rows_skipped)
-                yield batch.good
-                clock = time.perf_counter()
+        """The suite's verdict on each parsed batch: good rows yielded, the rest to `side`."""
+        for plan, batch_parsed in parsed:
+            batch = judge_batch(plan, batch_parsed, validator)
+            result.rows_read += batch.rows_read
+            result.rows_skipped += batch.rows_skipped
+            for name, child in batch.children.items():
+                side.append(name, child)
+            if batch.quarantined:
+                side.append(_QUARANTINE, _quarantine_table(plan, batch.quarantined))
+            if on_rows:
+                on_rows(batch.rows_read + batch.rows_skipped)
+            yield batch.good
 
     def _append(self, table: str, data: pa.Table, extra_sql: str, params: list) -> None:
         self.con.register("_qcity_batch", data)
@@ -417,6 +440,8 @@ class Loader:
 
     def _record_validation(self, result: LoadResult, summary: ValidationSummary) -> None:
         """One row per file and suite in audit.validation_runs, written after any rollback."""
+        from ingestion.validation.docs import store_result
+
         result.validation = summary
         docs_page = store_result(summary, result.sha256)
         self._pending_validation = (
@@ -500,6 +525,14 @@ class Loader:
         )
 
 
+def _parsed(targets: list[_Target], exact: bool) -> Iterator[tuple[FilePlan, ParsedBatch]]:
+    """Every matched sheet's batches, read and parsed (on the read-ahead thread)."""
+    for target in targets:
+        match = target.plan.match
+        for raw in _guarded(target.table.batches(match.row_index, match.width, exact)):
+            yield target.plan, parse_batch(target.plan, raw)
+
+
 def _quarantine_table(plan: FilePlan, rows: list[QuarantinedRow]) -> pa.Table:
     """audit.quarantine's columns of these rows, reasons in both languages."""
     records = []
@@ -551,10 +584,6 @@ def rows_at_fault(
     if result.status == "rejected":
         return result.rejected_rows[:limit]
     return quarantined_rows(con, result.load_id, limit)
-
-
-def _add(timings: dict[str, float], stage: str, seconds: float) -> None:
-    timings[stage] = timings.get(stage, 0.0) + seconds
 
 
 def _guarded(batches: Iterator) -> Iterator:

@@ -73,16 +73,16 @@ def test_restart_after_rows_were_streamed_loads_each_row_once(
     """The fast reader may only find out in batch n that the exact reader must take over."""
     rows = [MARKET_HEADER, *good_market_rows(350)]
     rows[50] = market_row("BAD1", date="not a date")
-    normalize = warehouse.load.normalize_batch
+    parse = warehouse.load.parse_batch
     calls: list[bool] = []
 
-    def restart_once_on_third_batch(plan, raw, validator):
+    def restart_once_on_third_batch(plan, raw):
         calls.append(True)
         if len(calls) == 3:
             raise RestartExact
-        return normalize(plan, raw, validator)
+        return parse(plan, raw)
 
-    monkeypatch.setattr(warehouse.load, "normalize_batch", restart_once_on_third_batch)
+    monkeypatch.setattr(warehouse.load, "parse_batch", restart_once_on_third_batch)
     result = loader.ingest(write_csv(tmp_path / "restart.csv", rows))
     assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 350, 349)
     assert len(calls) > 4  # it did start over
@@ -92,21 +92,22 @@ def test_restart_after_rows_were_streamed_loads_each_row_once(
     assert con.execute("select row_number from audit.quarantine").fetchall() == [(51,)]
 
 
+@pytest.mark.parametrize("stage", ["parse_batch", "judge_batch"])  # read-ahead thread, loader
 def test_rejection_in_a_later_batch_undoes_the_earlier_ones(
-    tmp_path: Path, loader, con, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, loader, con, monkeypatch: pytest.MonkeyPatch, stage: str
 ) -> None:
     rows = [MARKET_HEADER, *good_market_rows(350)]
     rows[50] = market_row("BAD1", date="not a date")
-    normalize = warehouse.load.normalize_batch
-    seen: list[int] = []
+    real = getattr(warehouse.load, stage)
+    seen: list[bool] = []
 
-    def fail_on_third_batch(plan, raw, validator):
-        seen.append(raw.table.num_rows)
+    def fail_on_third_batch(*args):
+        seen.append(True)
         if len(seen) == 3:
             raise FileRejected("unreadable", "broken in the middle")
-        return normalize(plan, raw, validator)
+        return real(*args)
 
-    monkeypatch.setattr(warehouse.load, "normalize_batch", fail_on_third_batch)
+    monkeypatch.setattr(warehouse.load, stage, fail_on_third_batch)
     before = raw_counts(con)
     result = loader.ingest(write_csv(tmp_path / "broken.csv", rows))
     assert (result.status, result.reject_rule) == ("rejected", "unreadable")
