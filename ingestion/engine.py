@@ -385,7 +385,8 @@ def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -
     bad = pa.array([False] * n, pa.bool_())
     for _, col_problems, _ in problems:
         bad = pc.or_(bad, pc.is_valid(col_problems))
-    good = typed.filter(pc.invert(bad))
+    any_bad = pc.any(bad).as_py()
+    good = typed.filter(pc.invert(bad)) if any_bad else typed  # a clean batch: no copy
 
     quarantined = _quarantine_records(plan, raw_batch, bad, problems)
     quarantined += [
