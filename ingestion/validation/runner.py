@@ -33,6 +33,8 @@ from ingestion.validation.classes import (
 )
 from ingestion.validation.context import batch_definition, load_suite
 
+#: classes remembered per group at most (their verdicts are looked up, not re-run)
+_VERDICTS_LIMIT = 200_000
 _ROW_RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
 #: Expectations whose verdict on a text value depends only on its length and presence.
 _LENGTH_ONLY = {"expect_column_values_to_not_be_null", "expect_column_value_lengths_to_be_between"}
@@ -101,6 +103,8 @@ class FileValidator:
         )
         self.batch_definition = batch_definition(contract.name)
         self.tallies = [_Tally(e.configuration) for e in self.row_suite.expectations]
+        #: per group of columns: class values -> encoded problem (or None) per expectation
+        self._verdicts: dict[tuple[str, ...], dict[tuple, list[str | None]]] = {}
         self.file_results: list[ExpectationValidationResult] = []
         self.rows_evaluated = 0
         self.rows_failed = 0
@@ -177,12 +181,13 @@ class FileValidator:
             )
         return groups
 
-    def _group_of(
+    def _group_key(
         self, groups: dict[tuple[str, ...], ClassGroup], domain: tuple[str, ...]
-    ) -> ClassGroup:
+    ) -> tuple[str, ...]:
+        """The group an expectation's domain is checked in (a pair's column travels with it)."""
         if domain in groups:
-            return groups[domain]
-        return next(g for g in groups.values() if domain[0] in g.columns)
+            return domain
+        return next(key for key, g in groups.items() if domain[0] in g.columns)
 
     def check_batch(self, table: pa.Table) -> list[tuple[str, pa.Array]]:
         """Encoded problems per check for every row of the batch (null: no problem)."""
@@ -198,26 +203,62 @@ class FileValidator:
         if table.num_rows == 0:
             return []
         groups = self._groups(table)
-        frame = _frame(groups)
-        result = self._run(self.row_suite, frame, _ROW_RESULT_FORMAT)
+        keys = {domain: _class_keys(group) for domain, group in groups.items()}
+        self._judge_new_classes(groups, keys)
         problems: list[tuple[str, pa.Array]] = []
-        for tally, item in zip(self.tallies, result.results, strict=True):
+        for index, tally in enumerate(self.tallies):
+            group_key = self._group_key(groups, _domain(tally.config))
+            group = groups[group_key]
+            known = self._verdicts[group.columns]
+            per_class = [known[key][index] for key in keys[group_key]]
+            failing = [cls for cls, verdict in enumerate(per_class) if verdict is not None]
+            if not failing:
+                continue
+            encoded = pa.array(per_class, pa.string()).take(pa.array(group.row_class))
+            tally.rows_failed += int(np.isin(group.row_class, failing).sum())
+            for cls in failing[:20]:
+                value = _sample(group, cls)
+                if len(tally.sample) < 20 and value not in tally.sample:
+                    tally.sample.append(value)
+            problems.append((tally.config.meta["column"], encoded))
+        return problems
+
+    def _judge_new_classes(
+        self, groups: dict[tuple[str, ...], ClassGroup], keys: dict[tuple[str, ...], list[tuple]]
+    ) -> None:
+        """Run the suite on the classes no earlier batch of the file had, and remember its
+        verdicts: later batches mostly repeat the dates, counties and verdicts of the first,
+        so most of a large file's batches need no Great Expectations run at all."""
+        new: dict[tuple[str, ...], np.ndarray] = {}
+        for domain, group in groups.items():
+            known = self._verdicts.setdefault(group.columns, {})
+            if len(known) > _VERDICTS_LIMIT:
+                known.clear()  # classes of distinct values (addresses) never repeat
+            fresh = [cls for cls, key in enumerate(keys[domain]) if key not in known]
+            new[domain] = np.array(fresh, dtype=np.int64)
+        if not any(len(f) for f in new.values()):
+            return
+        # A group with nothing new still needs a column in the frame: its first class,
+        # whose verdicts are then simply not read.
+        picks = {d: f if len(f) else np.zeros(1, dtype=np.int64) for d, f in new.items()}
+        result = self._run(self.row_suite, _frame(groups, picks), _ROW_RESULT_FORMAT)
+        verdicts: dict[tuple[str, ...], dict[int, list[str | None]]] = {
+            d: {int(cls): [None] * len(self.tallies) for cls in f} for d, f in new.items()
+        }
+        for index, item in enumerate(result.results):
             if item.success:
                 continue
             meta = item.expectation_config.meta
-            domain = _domain(item.expectation_config)
-            group = self._group_of(groups, domain)
-            failing = {int(i) % group.size for i in item.result.get("unexpected_index_list") or []}
-            per_class = [None] * group.size
-            for cls in failing:
-                per_class[cls] = encode(meta["rule"], _detail(meta, group, cls))
-            encoded = pa.array(per_class, pa.string()).take(pa.array(group.row_class))
-            tally.rows_failed += int(np.isin(group.row_class, list(failing)).sum())
-            tally.sample += [_sample(group, cls) for cls in sorted(failing)][
-                : 20 - len(tally.sample)
-            ]
-            problems.append((meta["column"], encoded))
-        return problems
+            domain = self._group_key(groups, _domain(item.expectation_config))
+            group, picked = groups[domain], picks[domain]
+            for position in item.result.get("unexpected_index_list") or []:
+                cls = int(picked[int(position) % len(picked)])
+                if cls in verdicts[domain]:
+                    verdicts[domain][cls][index] = encode(meta["rule"], _detail(meta, group, cls))
+        for domain, by_class in verdicts.items():
+            known = self._verdicts[groups[domain].columns]
+            for cls, found in by_class.items():
+                known[keys[domain][cls]] = found
 
     def _note_latest(self, table: pa.Table) -> None:
         import pyarrow.compute as pc
@@ -299,17 +340,24 @@ class FileValidator:
         )
 
 
-def _frame(groups: dict[tuple[str, ...], ClassGroup]) -> pd.DataFrame:
-    """All groups side by side; shorter groups repeat their classes (harmless: verdicts are
-    mapped back per class, so a repeated class only repeats its own verdict)."""
-    length = max(g.size for g in groups.values())
+def _frame(
+    groups: dict[tuple[str, ...], ClassGroup], picks: dict[tuple[str, ...], np.ndarray]
+) -> pd.DataFrame:
+    """The picked classes of all groups side by side; shorter groups repeat their classes
+    (harmless: verdicts are mapped back per class, so a repeated class only repeats its
+    own verdict)."""
+    length = max(len(p) for p in picks.values())
     columns: dict[str, Any] = {}
-    for group in groups.values():
-        positions = pa.array(np.resize(np.arange(group.size), length))
+    for domain, group in groups.items():
+        positions = pa.array(np.resize(picks[domain], length))
         for name, values in group.representatives.items():
-            series = values.take(positions).to_pandas(date_as_object=False)
-            columns[name] = series
+            columns[name] = values.take(positions).to_pandas(date_as_object=False)
     return pd.DataFrame(columns)
+
+
+def _class_keys(group: ClassGroup) -> list[tuple]:
+    """Each class's values, hashable: the key its verdicts are remembered by."""
+    return list(zip(*(group.representatives[c].to_pylist() for c in group.columns), strict=True))
 
 
 def _sample(group: ClassGroup, cls: int) -> Any:

@@ -121,3 +121,41 @@ def test_rejection_in_a_later_batch_undoes_the_earlier_ones(
     ).fetchone() == ("rejected", 0)
     again = loader.ingest(write_csv(tmp_path / "whole.csv", [MARKET_HEADER, *good_market_rows(5)]))
     assert again.status == "loaded"  # the connection is usable after the aborted statement
+
+
+def test_each_class_is_judged_by_the_suite_once_per_file(
+    tmp_path: Path, loader, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Later batches repeating known values reuse the suite's verdicts; new values get a run."""
+    from ingestion.validation.runner import FileValidator
+
+    runs: list[str] = []
+    real_run = FileValidator._run
+
+    def counted(self, suite, frame, result_format):
+        runs.append(suite.name)
+        return real_run(self, suite, frame, result_format)
+
+    monkeypatch.setattr(FileValidator, "_run", counted)
+    rows = [MARKET_HEADER, *good_market_rows(450)]
+    rows[20] = market_row("C0001", county="火星区")  # batch 1
+    rows[320] = market_row("C0002", county="火星区")  # batch 4: a known class
+    rows[250] = market_row("K0001", kind="外星抽检")  # batch 3: a new one
+    result = loader.ingest(write_csv(tmp_path / "classes.csv", rows))
+    assert con.execute(
+        "select row_number, rule, column_name from audit.quarantine order by 1"
+    ).fetchall() == [
+        (21, "unknown_county", "county_code"),
+        (251, "unknown_value", "sampling_type"),
+        (321, "unknown_county", "county_code"),
+    ]
+    assert runs.count("market_sampling.rows") == 2  # batches 1 and 3 of 5
+    failed = {
+        r.expectation_config.meta["rule"]: (
+            r.result["unexpected_count"],
+            r.result["partial_unexpected_list"],
+        )
+        for r in result.validation.result.results
+        if not r.success
+    }
+    assert failed == {"unknown_county": (2, ["火星区"]), "unknown_value": (1, ["外星抽检"])}
