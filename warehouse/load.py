@@ -5,6 +5,10 @@ again. Otherwise every row lands in `raw.<source>` (with lineage) or `audit.quar
 (with its reasons) inside one transaction, which is rolled back whole when the file turns
 out to be unacceptable (no data, too many bad rows). Raw tables are append-only: a
 corrected re-export adds new versions, and the newest `_load_id` of a key is current.
+
+Memory does not grow with the file: batches are read, parsed and judged as a pipeline
+(reading and parsing run ahead on threads of their own) and streamed into one INSERT
+(see warehouse.stream).
 """
 
 from __future__ import annotations
@@ -271,12 +275,9 @@ class Loader:
                 self.con.commit()
         except BaseException as exc:
             if isinstance(exc, FileRejected) and not result.rejected_rows:
-                with contextlib.suppress(
-                    duckdb.Error
-                ):  # a failed statement aborted the transaction
-                    result.rejected_rows = quarantined_rows(
-                        self.con, result.load_id, _WORKBOOK_ROWS
-                    )
+                # (after a failed statement the transaction is gone, and so are the rows)
+                with contextlib.suppress(duckdb.Error):
+                    result.rejected_rows = quarantined_rows(self.con, result.load_id)
             self._rollback_quietly()
             if isinstance(exc, FileRejected):
                 self._record_validation(result, validator.summary(rejected_rule=exc.rule))
