@@ -9,8 +9,8 @@ rows) is spilled to Parquet and inserted afterwards, once per table. The file is
 transaction: all of its rows or none.
 
 A stream is also a pipeline over the machine's cores: DuckDB converts and writes batch n
-while the suite judges batch n+1 and `read_ahead` reads and parses batch n+2 (Arrow
-kernels and DuckDB release the GIL; Great Expectations does not).
+while the suite judges batch n+1 and `ReadAhead` threads parse and read the batches after
+it (DuckDB and most Arrow kernels release the GIL; Great Expectations does not).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
 import duckdb
@@ -120,18 +119,16 @@ class SpilledTables:
                 break
         return rows
 
+    def close(self) -> None:
+        """Close the files and remove the folder."""
+        self.finish()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def __enter__(self) -> SpilledTables:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        for writer in self._writers.values():
-            writer.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class ReadAhead(Iterator[_T]):
