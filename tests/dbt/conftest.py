@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
@@ -23,7 +22,8 @@ from typer.testing import CliRunner
 
 from qcity.cli import app
 from tests.dbt.dataset import FIRST_BATCH, SECOND_BATCH, write_loads
-from warehouse.postgres_copy import PostgresCopyError, PostgresSettings, drop_database
+from tests.postgres import throwaway_database
+from warehouse.postgres_copy import PostgresSettings
 from warehouse.schema import ensure_schema
 
 
@@ -115,15 +115,7 @@ def duckdb_full_refresh(duckdb_built: Built, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def postgres_settings() -> Iterator[PostgresSettings]:
     """A throw-away PostgreSQL database; unreachable fails the run in CI, else skips."""
-    settings = replace(PostgresSettings.from_env(), dbname=f"qcity_test_{uuid.uuid4().hex[:8]}")
-    try:
-        settings.connect(dbname="postgres").close()
-    except PostgresCopyError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    yield settings
-    drop_database(settings)
+    yield from throwaway_database("qcity_test")
 
 
 @pytest.fixture(scope="session")

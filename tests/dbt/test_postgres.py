@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.dbt.conftest import Built, query
+from tests.postgres import postgres_rows
 from warehouse.postgres_copy import PostgresSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -26,16 +27,6 @@ COMPARED = (
     "dim_county",
     "bridge_indicator_department",
 )
-
-
-def postgres_rows(settings: PostgresSettings, sql: str) -> list[tuple]:
-    con = settings.connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        con.close()
 
 
 def columns(built: Built, table: str) -> list[str]:

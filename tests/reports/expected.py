@@ -14,6 +14,18 @@ from pathlib import Path
 
 import duckdb
 
+#: the charts the dashboard draws (trends per indicator family, failures per source, data
+#: quality), by their data-chart ids
+CHARTS = (
+    "chart-trend-food_drug",
+    "chart-trend-industrial",
+    "chart-trend-agri",
+    "chart-trend-construction",
+    "chart-failures-market_sampling",
+    "chart-failures-agri_testing",
+    "chart-quality",
+)
+
 
 def period_end(period: str) -> date | None:
     if re.fullmatch(r"\d{4}", period):

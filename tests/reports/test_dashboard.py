@@ -15,7 +15,13 @@ from qcity.cli import app
 from reports.dashboard import ReportError, write_dashboard
 from tests.dbt.dataset import CITY, EXPECTED_RATES
 from tests.reports.dom import parse
-from tests.reports.expected import assert_headline_matches, exact, indicator_codes, scorecard
+from tests.reports.expected import (
+    CHARTS,
+    assert_headline_matches,
+    exact,
+    indicator_codes,
+    scorecard,
+)
 from tests.serving.built import copy_of
 
 
@@ -90,15 +96,7 @@ def test_county_drill_down_has_every_county_and_all_its_rows(page, serving_file)
 
 def test_charts_for_trends_failures_and_data_quality(dashboard_file):
     html = dashboard_file.read_text(encoding="utf-8")
-    for chart in (
-        "chart-trend-food_drug",
-        "chart-trend-industrial",
-        "chart-trend-agri",
-        "chart-trend-construction",
-        "chart-failures-market_sampling",
-        "chart-failures-agri_testing",
-        "chart-quality",
-    ):
+    for chart in CHARTS:
         assert f'data-chart="{chart}"' in html, chart
 
 

@@ -20,20 +20,11 @@ import pytest
 
 from tests.dbt.dataset import CITY
 from tests.reports.dom import parse
-from tests.reports.expected import assert_headline_matches
+from tests.reports.expected import CHARTS, assert_headline_matches
 
 CHROMIUM = Path(os.environ.get("QCITY_CHROMIUM", "/usr/bin/chromium"))
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WINDOW = (1400, 4000)
-CHARTS = (
-    "chart-trend-food_drug",
-    "chart-trend-industrial",
-    "chart-trend-agri",
-    "chart-trend-construction",
-    "chart-failures-market_sampling",
-    "chart-failures-agri_testing",
-    "chart-quality",
-)
 
 
 def artifacts_dir() -> Path:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from tests.postgres import throwaway_database
 from tests.serving.built import built_warehouse
-from warehouse.postgres_copy import PostgresCopyError, PostgresSettings, drop_database
+from warehouse.postgres_copy import PostgresSettings, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -22,18 +22,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def pg_settings() -> Iterator[PostgresSettings]:
     """A database of this test module's own; unreachable PostgreSQL fails in CI, else skips."""
-    settings = replace(
-        PostgresSettings.from_env(),
-        dbname=f"qcity_serving_test_{os.getpid()}_{uuid.uuid4().hex[:6]}",
-    )
-    try:
-        settings.connect(dbname="postgres").close()
-    except PostgresCopyError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    yield settings
-    drop_database(settings)
+    yield from throwaway_database("qcity_serving_test")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
+from tests.postgres import postgres_rows
 from warehouse import publish_postgres
 from warehouse.postgres_copy import PostgresSettings, copy_schemas
 from warehouse.publish_postgres import (
@@ -60,23 +61,13 @@ def duck_rows(path: Path, query: str) -> list[tuple]:
         return con.execute(query).fetchall()
 
 
-def pg_rows(settings: PostgresSettings, query: str) -> list[tuple]:
-    con = admin(settings)
-    try:
-        with con.cursor() as cur:
-            cur.execute(query)
-            return cur.fetchall()
-    finally:
-        con.close()
-
-
 def test_every_mart_is_published_with_all_its_rows(published, serving_file, pg_settings):
     expected = dict(
         duck_rows(serving_file, "select table_name, row_count from serving.published_tables")
     )
     assert published.tables == expected
     for table, count in expected.items():
-        assert pg_rows(pg_settings, f'select count(*) from marts."{table}"') == [(count,)]
+        assert postgres_rows(pg_settings, f'select count(*) from marts."{table}"') == [(count,)]
 
 
 def test_scorecard_on_postgres_equals_the_serving_copy(published, serving_file, pg_settings):
@@ -85,11 +76,13 @@ def test_scorecard_on_postgres_equals_the_serving_copy(published, serving_file, 
         "sample_size, as_of from marts.mart_indicator_scorecard "
         "order by indicator_code, county_code, period"
     )
-    assert pg_rows(pg_settings, query) == duck_rows(serving_file, query)
+    assert postgres_rows(pg_settings, query) == duck_rows(serving_file, query)
 
 
 def test_schema_comment_names_the_published_version(published, pg_settings):
-    assert pg_rows(pg_settings, "select obj_description('marts'::regnamespace)") == [("version A",)]
+    assert postgres_rows(pg_settings, "select obj_description('marts'::regnamespace)") == [
+        ("version A",)
+    ]
 
 
 def test_reader_reads_every_mart(published, pg_settings, reader_role):
@@ -140,7 +133,7 @@ def test_reader_cannot_write(published, pg_settings, reader_role, statement):
     ["raw.market_sampling", "raw.indicator_reports", "audit.file_manifest", "audit.quarantine"],
 )
 def test_reader_cannot_read_raw_or_audit(published, pg_settings, reader_role, table):
-    assert pg_rows(pg_settings, f"select to_regclass('{table}') is not null") == [(True,)]
+    assert postgres_rows(pg_settings, f"select to_regclass('{table}') is not null") == [(True,)]
     con = as_reader(pg_settings, reader_role)
     try:
         with con.cursor() as cur, pytest.raises(errors.InsufficientPrivilege):
@@ -151,7 +144,7 @@ def test_reader_cannot_read_raw_or_audit(published, pg_settings, reader_role, ta
 
 def test_reader_has_no_privilege_outside_marts(published, pg_settings, reader_role):
     """Checked in the catalogue: no schema but marts grants the role anything."""
-    rows = pg_rows(
+    rows = postgres_rows(
         pg_settings,
         f"""
         select n.nspname,
@@ -166,7 +159,7 @@ def test_reader_has_no_privilege_outside_marts(published, pg_settings, reader_ro
     assert privileges["marts"] == (True, False)
     assert privileges["raw"] == (False, False)
     assert privileges["audit"] == (False, False)
-    tables = pg_rows(
+    tables = postgres_rows(
         pg_settings,
         f"""
         select table_schema, table_name, privilege_type
@@ -244,7 +237,7 @@ PAIR = (
 def test_a_publication_that_fails_leaves_the_previous_version(
     published, smaller_serving_file, pg_settings, reader_role, monkeypatch
 ):
-    before = pg_rows(pg_settings, PAIR)
+    before = postgres_rows(pg_settings, PAIR)
     real = publish_postgres._export_tables
 
     def corrupt_last(duck, tmp):
@@ -256,8 +249,8 @@ def test_a_publication_that_fails_leaves_the_previous_version(
     monkeypatch.setattr(publish_postgres, "_export_tables", corrupt_last)
     with pytest.raises(PostgresPublishError, match=r"publishing the marts to .* failed"):
         publish_marts(smaller_serving_file, pg_settings, role=reader_role, password=PASSWORD)
-    assert pg_rows(pg_settings, PAIR) == before
-    assert pg_rows(pg_settings, "select to_regnamespace('marts__publishing')") == [(None,)]
+    assert postgres_rows(pg_settings, PAIR) == before
+    assert postgres_rows(pg_settings, "select to_regnamespace('marts__publishing')") == [(None,)]
 
 
 def test_readers_see_one_version_or_the_other_during_publications(
@@ -299,4 +292,4 @@ def test_readers_see_one_version_or_the_other_during_publications(
     assert failures == []
     assert reads[0] > 10
     assert seen <= set(pairs.values())
-    assert pg_rows(pg_settings, PAIR) == [pairs["A"]]
+    assert postgres_rows(pg_settings, PAIR) == [pairs["A"]]

@@ -1,0 +1,39 @@
+"""PostgreSQL for the tests that need the real server: a throw-away database, and rows."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from warehouse.postgres_copy import PostgresCopyError, PostgresSettings, drop_database
+
+
+def throwaway_database(prefix: str) -> Iterator[PostgresSettings]:
+    """A database of its own for a fixture to yield from, dropped afterwards. PostgreSQL
+    out of reach fails the run in CI (the production topology must be tested there) and
+    skips elsewhere."""
+    settings = replace(
+        PostgresSettings.from_env(), dbname=f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    )
+    try:
+        settings.connect(dbname="postgres").close()
+    except PostgresCopyError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    yield settings
+    drop_database(settings)
+
+
+def postgres_rows(settings: PostgresSettings, sql: str) -> list[tuple]:
+    con = settings.connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+    finally:
+        con.close()
