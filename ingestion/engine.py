@@ -291,10 +291,6 @@ class ParsedBatch:
     rows_skipped: int
 
 
-def normalize_batch(plan: FilePlan, batch: RawBatch, validator: FileValidator) -> NormalizedBatch:
-    return judge_batch(plan, parse_batch(plan, batch), validator)
-
-
 def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
     """Read every cell as its type. Touches no validator state, so the loader runs it for
     the next batch on another thread while the suite judges this one."""
