@@ -12,6 +12,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from ingestion.validation.context import docs_dir, get_context
+from ingestion.validation.offline_docs import localise
 from ingestion.validation.runner import ValidationSummary
 
 #: results stored by this process and not yet rendered
@@ -31,19 +32,25 @@ def store_result(summary: ValidationSummary, file_sha256: str) -> str:
     summary.result.meta["active_batch_definition"] = {"file_sha256": file_sha256}
     context.validation_results_store.set(key, summary.result)
     _PENDING.append(key)
-    page = Path(docs_dir(), "validations", *key.to_tuple()).with_suffix(".html")
-    return str(page)
+    return str(_page(key))
+
+
+def _page(key: ValidationResultIdentifier) -> Path:
+    return Path(docs_dir(), "validations", *key.to_tuple()).with_suffix(".html")
 
 
 def build_docs() -> Path:
     """Render the pages of this run's results and the site index; returns the index page.
 
     Only new results are rendered (a full rebuild re-renders every stored result, which grows
-    with every file ever loaded)."""
+    with every file ever loaded). Rendered pages are made to work offline (offline_docs)."""
     context = get_context()
+    site = docs_dir()
     if _PENDING:
         context.build_data_docs(resource_identifiers=list(_PENDING))
+        localise(site, [_page(key) for key in _PENDING])
         _PENDING.clear()
-    elif not (docs_dir() / "index.html").exists():
+    elif not (site / "index.html").exists():
         context.build_data_docs()
-    return docs_dir() / "index.html"
+        localise(site, site.rglob("*.html"))
+    return site / "index.html"

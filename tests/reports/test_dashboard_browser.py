@@ -10,69 +10,20 @@ and skip elsewhere.
 
 from __future__ import annotations
 
-import os
 import struct
-import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.browser import WINDOW, artifacts_dir, require_chromium, run_chromium
 from tests.dbt.dataset import CITY
 from tests.reports.dom import parse
 from tests.reports.expected import CHARTS, assert_headline_matches
 
-CHROMIUM = Path(os.environ.get("QCITY_CHROMIUM", "/usr/bin/chromium"))
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-WINDOW = (1400, 4000)
-
-
-def artifacts_dir() -> Path:
-    path = Path(os.environ.get("QCITY_ARTIFACTS_DIR", PROJECT_ROOT / "build" / "artifacts"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = (
-            f"Chromium not found at {CHROMIUM} (apt-get install -y chromium fonts-wqy-microhei)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"the browser test is required in CI: {message}")
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def run_chromium(
-    chromium: Path, profiles: Path, url: str, *args: str, window: tuple[int, int] = WINDOW
-) -> subprocess.CompletedProcess[str]:
-    profile = profiles / f"profile-{uuid.uuid4().hex[:8]}"
-    profile.mkdir(parents=True)
-    command = [
-        str(chromium),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        # No name resolves: the page must render from the file alone.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--hide-scrollbars",
-        f"--window-size={window[0]},{window[1]}",
-        # Let the page's scripts (Plotly drawing the charts) finish before the dump.
-        "--virtual-time-budget=15000",
-        *args,
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
