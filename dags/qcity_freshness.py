@@ -7,6 +7,7 @@ records the day's check in `audit.source_freshness`. The work is in `orchestrati
 from __future__ import annotations
 
 from airflow.sdk import dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from orchestration.dag_settings import (
     DEFAULT_ARGS,
@@ -28,8 +29,11 @@ whether that exceeds the contract's `cadence_days` (or nothing ever came). One r
 source and day goes to `audit.source_freshness` (`is_overdue`), replacing an earlier
 check of the same day; each late source's department gets a reminder queued in
 `audit.alert_outbox` (`alerts.outbox.enqueue_overdue`: one per missed delivery, sent by
-`qcity_alerts`), and the `qcity.audit.source_freshness` Asset is updated. The day checked is the run's, not the clock's: re-running an old
-run re-checks that day. Runs in the `{pool}` pool (it writes the warehouse).
+`qcity_alerts`), and the `qcity.audit.source_freshness` Asset is updated. The day checked
+is the run's, not the clock's, but deliveries count up to the moment of checking, so no
+department that has delivered since is reminded. A scheduled run that starts more than an
+hour late is a catch-up run and is skipped (no reminders for a day long past). Runs in the
+`{pool}` pool (it writes the warehouse).
 """
 
 
@@ -47,10 +51,15 @@ run re-checks that day. Runs in the `{pool}` pool (it writes the warehouse).
 def qcity_freshness():
     @task(pool=WAREHOUSE_POOL, outlets=[FRESHNESS_ASSET])
     def check_freshness() -> dict:
+        from datetime import UTC, datetime
+
+        from orchestration.freshness import is_catch_up
         from orchestration.steps import check_freshness
 
-        run_after = get_current_context()["dag_run"].run_after
-        result = check_freshness(local_day(run_after))
+        run = get_current_context()["dag_run"]
+        if is_catch_up(run.run_type == "scheduled", run.run_after, datetime.now(UTC)):
+            raise AirflowSkipException(f"catch-up run for {run.run_after}: not checked")
+        result = check_freshness(local_day(run.run_after))
         get_current_context()["outlet_events"][FRESHNESS_ASSET].extra = {
             "checked_on": result["checked_on"],
             "overdue": result["overdue"],

@@ -5,6 +5,12 @@ whatever became of it: that is what the department controls, and it is how
 `marts.mart_data_quality` counts `days_since_last_delivery` too. A source is overdue when
 more than `cadence_days` days passed since its last delivery, or when nothing ever came.
 
+Deliveries count up to the moment of checking, not only up to the day checked: a check of
+an earlier day (a re-run, a late run) must never remind a department that has delivered
+since. And the scheduled check is not caught up: a scheduled run that starts long after its
+time (the scheduler was off at 07:00, or `make airflow` was started after a pause) is
+skipped; the next morning's run checks (`is_catch_up`).
+
 `record_freshness` writes one row per source and check day into `audit.source_freshness`
 (created here), replacing that day's rows, so re-running a day's check changes nothing.
 The day is the Airflow run's, never the clock's. The freshness DAG hands the overdue rows to
@@ -21,6 +27,8 @@ if TYPE_CHECKING:
     import duckdb
 
 TABLE = "audit.source_freshness"
+#: A scheduled check that starts later than this after its time is a catch-up run.
+CATCH_UP_AFTER = timedelta(hours=1)
 
 _DDL = f"""
 create table if not exists {TABLE} (
@@ -62,11 +70,23 @@ class Freshness:
         }
 
 
-def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Freshness]:
-    """One row per contract, from the files received up to the end of `as_of`."""
+def is_catch_up(scheduled: bool, run_after: datetime, started: datetime) -> bool:
+    """Whether a run checks a moment long past: only scheduled runs are; a run someone
+    triggered checks whenever it is asked to."""
+    return scheduled and started - run_after > CATCH_UP_AFTER
+
+
+def compute_freshness(
+    con: duckdb.DuckDBPyConnection, as_of: date, checked_at: datetime | None = None
+) -> list[Freshness]:
+    """One row per contract, from the files received up to the end of `as_of` or up to
+    `checked_at` (default: now), whichever is later."""
     from ingestion.contracts import all_contracts
 
-    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    end = max(
+        datetime.combine(as_of + timedelta(days=1), datetime.min.time()),
+        checked_at or datetime.now(),
+    )
     stats = {
         source: (last_received, last_loaded, last_file, files)
         for source, last_received, last_loaded, last_file, files in con.execute(
@@ -75,7 +95,7 @@ def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Fresh
                    max(received_at) filter (where status = 'loaded'),
                    arg_max(file_name, load_id), count(*)
             from audit.file_manifest
-            where source is not null and received_at < ?
+            where source is not null and received_at <= ?
             group by source
             """,
             [end],
@@ -86,7 +106,8 @@ def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Fresh
         last_received, last_loaded, last_file, files = stats.get(
             contract.name, (None, None, None, 0)
         )
-        days = (as_of - last_received.date()).days if last_received else None
+        # a file received after the day checked: delivered, 0 days ago
+        days = max(0, (as_of - last_received.date()).days) if last_received else None
         rows.append(
             Freshness(
                 checked_on=as_of,
@@ -108,11 +129,13 @@ def compute_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Fresh
     return rows
 
 
-def record_freshness(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Freshness]:
+def record_freshness(
+    con: duckdb.DuckDBPyConnection, as_of: date, checked_at: datetime | None = None
+) -> list[Freshness]:
     """Compute and store the day's check, replacing any earlier check of the same day."""
     con.execute("create schema if not exists audit")
     con.execute(_DDL)
-    rows = compute_freshness(con, as_of)
+    rows = compute_freshness(con, as_of, checked_at)
     con.begin()
     try:
         con.execute(f"delete from {TABLE} where checked_on = ?", [as_of])
