@@ -11,6 +11,7 @@ BENCHMARKS = {
     "dbt": "benchmarks.dbt_bench",
     "airflow": "benchmarks.airflow_bench",
     "soak": "benchmarks.soak",
+    "reliability": "benchmarks.reliability",
 }
 
 
