@@ -7,7 +7,10 @@ busy after that, fails with a sentence saying so; its files are simply loaded ne
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -51,10 +54,29 @@ def busy_message(path: Path, error: str, waited: float) -> str:
     )
 
 
+def keep_private(path: Path) -> None:
+    """Make the warehouse and its write-ahead log readable by their owner only (0600).
+
+    The warehouse holds every row the departments sent, phone numbers and names included.
+    DuckDB creates the file and, at the first write after each checkpoint, a new `.wal`
+    with mode 0666 less the process umask (0644 usually: world-readable) and has no
+    setting for it. So a process that writes the warehouse takes owner-only as its umask
+    (other files it makes are private too; the dashboard and serving copy, meant to be
+    shared, set their modes themselves), and files made before this fix are tightened.
+    """
+    os.umask(os.umask(0o077) | 0o077)
+    for existing in (path, path.with_name(f"{path.name}.wal")):
+        with contextlib.suppress(OSError):  # absent, or not ours to change: DuckDB will say
+            if stat.S_IMODE(existing.stat().st_mode) & 0o077:
+                existing.chmod(0o600)
+
+
 def connect(
     path: Path, read_only: bool = False, wait_seconds: float = 0.0
 ) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not read_only:
+        keep_private(path)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
