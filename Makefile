@@ -38,7 +38,8 @@ DEMO_ROWS ?= 3000
 demo: $(VENV)/.synced
 	AIRFLOW_HOME=$(AIRFLOW_HOME) $(BIN)/python -m qcity.demo --rows $(DEMO_ROWS)
 
-# `airflow standalone` (SQLite, LocalExecutor) with the qcity DAGs: UI on localhost:8080,
+# `airflow standalone` (SQLite, LocalExecutor) with the qcity DAGs: UI on 127.0.0.1:8080
+# (QCITY_AIRFLOW_HOST to listen elsewhere),
 # user admin, the password printed at start-up. Ctrl-C stops it.
 airflow: $(VENV)/.synced
 	AIRFLOW_HOME=$(AIRFLOW_HOME) $(BIN)/python -m orchestration.local_airflow standalone

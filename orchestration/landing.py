@@ -1,7 +1,7 @@
 """Which dropped files are ready, and moving them to the archive or rejected folder safely.
 
 A file is ready when it is an export (`qcity.files.is_candidate`: no `~$*`, `*.part`,
-hidden files), a regular file rather than a symlink, and has not been modified for
+hidden files), a regular file rather than a symlink or hard link, and has not been modified for
 `QCITY_SETTLE_SECONDS` (default 10): a copy still in progress, or a file a clerk is still
 saving, waits for the next run. Ready files are listed in delivery order (modification
 time, then name), which is the order they must be loaded in: a corrected re-export after
@@ -89,8 +89,8 @@ def list_ready(
                 st = path.lstat()
             except (UnsafePath, OSError):
                 continue
-            if not stat.S_ISREG(st.st_mode):
-                continue  # symlinks, fifos, sockets: never followed, never read
+            if not _own_file(st):
+                continue  # symlinks, hard links, fifos, sockets: never followed, never read
             if st.st_mtime_ns > cutoff_ns:
                 waiting.append(name)
                 continue
@@ -99,13 +99,23 @@ def list_ready(
     return Listing(ready, sorted(waiting))
 
 
+def _own_file(st: os.stat_result) -> bool:
+    """A regular file with one name: never a symlink, nor a hard link (`st_nlink > 1`).
+
+    A hard link in landing/ is a second name for a file that may live anywhere on the same
+    file system (a department's share, /etc): read like a symlink, it would read outside
+    the three folders, so it is passed over the same way.
+    """
+    return stat.S_ISREG(st.st_mode) and st.st_nlink == 1
+
+
 def current_stat(path: Path) -> os.stat_result | None:
-    """The file's own status (never a symlink's target), or None when it is gone."""
+    """The file's own status (never a symlink's target, never a hard link), or None."""
     try:
         st = path.lstat()
     except FileNotFoundError:
         return None
-    return st if stat.S_ISREG(st.st_mode) else None
+    return st if _own_file(st) else None
 
 
 def snapshot(folders: Folders, listed: ReadyFile, token: str) -> Path | None:

@@ -33,6 +33,17 @@ NO_TRACKING = {
 }
 
 
+#: `make airflow`'s UI listens on this machine only: the SQLite instance has a printed
+#: admin password and no TLS. QCITY_AIRFLOW_HOST=0.0.0.0 (or an address) opens it up.
+DEFAULT_API_HOST = "127.0.0.1"
+API_PORT = 8080
+PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+
+
+def api_host() -> str:
+    return os.environ.get("QCITY_AIRFLOW_HOST") or DEFAULT_API_HOST
+
+
 def airflow_home() -> Path:
     value = os.environ.get("AIRFLOW_HOME")
     return Path(value).resolve() if value else PROJECT_ROOT / ".airflow"
@@ -47,6 +58,7 @@ def airflow_env(home: Path | None = None, sql_alchemy_conn: str | None = None) -
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__API__HOST": api_host(),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn or f"sqlite:///{home}/airflow.db",
         # New DAGs run as soon as they are seen: dropping a file is all a department does.
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
@@ -162,15 +174,33 @@ def run_dag(dag, **kwargs):
     return run, time.perf_counter() - started
 
 
+def keep_login_private(home: Path) -> Path:
+    """The simple auth manager's password file readable by its owner only (0600).
+
+    Airflow writes it with the process umask (0644 usually: anyone on the machine could
+    log in as admin). Airflow and its components run with an owner-only umask instead,
+    which also covers the metadata database and logs; a file from an earlier run is
+    tightened. Returns the file's path.
+    """
+    os.umask(os.umask(0o077) | 0o077)
+    password_file = home / PASSWORD_FILE
+    if password_file.exists():
+        password_file.chmod(0o600)
+    return password_file
+
+
 def standalone() -> None:
-    """`make airflow`: prepare, then `airflow standalone` (UI on localhost:8080)."""
+    """`make airflow`: prepare, then `airflow standalone` (UI on 127.0.0.1:8080 by default)."""
     env = configure()
+    password_file = keep_login_private(Path(env["AIRFLOW_HOME"]))
     prepare(env)
-    password_file = Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    host = env["AIRFLOW__API__HOST"]
+    shown = "localhost" if host == DEFAULT_API_HOST else host
     print(
         f"Airflow home: {env['AIRFLOW_HOME']}\n"
         f"DAGs: {DAGS_FOLDER}\n"
-        "UI: http://localhost:8080 — the login (user admin) is printed below by "
+        f"UI: http://{shown}:{API_PORT} (listening on {host}; QCITY_AIRFLOW_HOST to change) "
+        "— the login (user admin) is printed below by "
         f"`airflow standalone` and kept in {password_file}",
         flush=True,
     )

@@ -23,10 +23,13 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from plotly.offline import get_plotlyjs
 
+from qcity.leftovers import remove_stale
 from reports import charts, queries
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_FILE = "index.html"
+# The file being written, renamed to REPORT_FILE once whole.
+TMP_PREFIX = ".index-"
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "achieved": ("已达标", "Achieved"),
@@ -239,7 +242,9 @@ def write_dashboard(out_dir: Path | None = None, source: Path | None = None) -> 
         con.close()
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / REPORT_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=out_dir)
+    # A publication killed between these lines left its 5 MB temporary file: gone now.
+    remove_stale(out_dir, TMP_PREFIX)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".html", dir=out_dir)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(document)
     os.chmod(tmp, 0o644)

@@ -25,15 +25,41 @@ from warehouse.load import LoadResult, rows_at_fault
 
 ROW_NUMBER_HEADER = "原行号"
 REASON_HEADER = "问题说明"
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# Excel refuses these in a sheet name; control characters and lone surrogates (an undecodable
+# byte in a file name) would make the workbook's XML unreadable.
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ud800-\udfff]")
+_SHEET_MAX_UNITS = 31  # Excel counts UTF-16 code units
+_SHEET_RESERVED = {"history"}  # Excel keeps this name for itself
+
+
+def _fit(text: str, units: int) -> str:
+    """The longest prefix of text that is at most `units` UTF-16 code units long."""
+    out, used = [], 0
+    for char in text:
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > units:
+            break
+        out.append(char)
+        used += size
+    return "".join(out)
 
 
 def _sheet_name(file_name: str, used: set[str]) -> str:
-    base = _SHEET_FORBIDDEN.sub("_", Path(file_name).stem)[:28] or "文件"
+    """A sheet name Excel accepts for any file name, unique in the book ignoring case.
+
+    Excel (and xlsxwriter, which raises) forbids `[]:*?/\\`, a leading or trailing
+    apostrophe, more than 31 characters and two names equal ignoring case; one bad name
+    used to cost the whole run its workbooks. `used` holds the book's names casefolded.
+    """
+    base = _fit(_SHEET_FORBIDDEN.sub("_", Path(file_name).stem).strip("'"), _SHEET_MAX_UNITS)
+    base = base.rstrip("'") or "文件"
+    if base.casefold() in _SHEET_RESERVED:
+        base += "_"
     name, k = base, 2
-    while name in used:
-        name, k = f"{base[:25]}_{k}", k + 1
-    used.add(name)
+    while name.casefold() in used:
+        suffix = f"_{k}"
+        name, k = _fit(base, _SHEET_MAX_UNITS - len(suffix)).rstrip("'") + suffix, k + 1
+    used.add(name.casefold())
     return name
 
 
@@ -73,8 +99,12 @@ def _write(
     )
     used = {"汇总"}
     for i, result in enumerate(results, start=1):
+        rows = rows_at_fault(con, result)
+        sheet_name = _sheet_name(result.file, used) if rows else None
         status = "整份退回" if result.status == "rejected" else "部分入库"
-        explanation = result.error or "见同名工作表：黄色单元格为问题所在，问题说明列写明原因"
+        explanation = result.error or (
+            f"见工作表「{sheet_name}」：黄色单元格为问题所在，问题说明列写明原因"
+        )
         summary.write_row(
             i,
             0,
@@ -89,11 +119,8 @@ def _write(
             ],
             plain,
         )
-        rows = rows_at_fault(con, result)
-        if rows:
-            _file_sheet(
-                book.add_worksheet(_sheet_name(result.file, used)), rows, bold, fault, plain, reason
-            )
+        if sheet_name is not None:
+            _file_sheet(book.add_worksheet(sheet_name), rows, bold, fault, plain, reason)
     summary.set_column(0, 0, 40)
     summary.set_column(1, 5, 12)
     summary.set_column(6, 6, 80)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connection import WarehouseBusy, connect
+from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_message, connect, is_lock_error
 from warehouse.postgres_copy import (
     PostgresCopyError,
     PostgresSettings,
@@ -43,12 +43,14 @@ class BuildResult:
     rows_copied: dict[str, int] = field(default_factory=dict)
 
 
-def prepare_warehouse(warehouse: Path) -> None:
-    """Create the raw and audit tables when missing, so a build on an empty warehouse works."""
+def prepare_warehouse(warehouse: Path, wait_seconds: float = 0.0) -> None:
+    """Create the raw and audit tables when missing, so a build on an empty warehouse works.
+
+    Opening the file is also the check that no load holds it: dbt would otherwise die on
+    DuckDB's lock with a traceback. Raises WarehouseBusy after `wait_seconds`.
+    """
     try:
-        connect(warehouse).close()
-    except WarehouseBusy as exc:
-        raise BuildError(str(exc)) from None
+        connect(warehouse, wait_seconds=wait_seconds).close()
     except duckdb.Error as exc:
         raise BuildError(f"cannot open the warehouse {warehouse}: {first_line(exc)}") from exc
 
@@ -85,14 +87,52 @@ def run_dbt(
         "--target",
         target,
     ]
-    return subprocess.run(
-        command,
-        env=dbt_environment(warehouse, env),
-        cwd=DBT_PROJECT_DIR,
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+    if capture:
+        return subprocess.run(
+            command,
+            env=dbt_environment(warehouse, env),
+            cwd=DBT_PROJECT_DIR,
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+    return _run_streamed(command, dbt_environment(warehouse, env))
+
+
+_FIRST_NODE = re.compile(rb"\b1 of \d+ START\b")
+
+
+def _run_streamed(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run dbt with its output going to our stdout as it comes, except its preamble.
+
+    dbt opens the warehouse before its first node: if a load took the file since
+    prepare_warehouse looked, dbt dies there with DuckDB's lock traceback. The lines before
+    the first node are therefore held back and, when dbt ends there, returned in `stdout`
+    instead of shown, so the caller can say "busy" in one line. Written to file descriptor
+    1 as before, when dbt inherited it.
+    """
+    held: list[bytes] | None = []
+    with (
+        open(1, "wb", closefd=False) as out,
+        subprocess.Popen(command, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.PIPE) as proc,
+    ):
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if held is not None and _FIRST_NODE.search(line):
+                out.write(b"".join(held))
+                held = None
+            if held is None:
+                out.write(line)
+                out.flush()
+            else:
+                held.append(line)
+        returncode = proc.wait()
+        text = ""
+        if held is not None:
+            text = b"".join(held).decode("utf-8", "replace")
+            if returncode == 0 or not is_lock_error(text):
+                out.write(b"".join(held))
+    return subprocess.CompletedProcess(command, returncode, stdout=text, stderr="")
 
 
 def build(
@@ -105,16 +145,19 @@ def build(
     full_copy: bool = False,
     env: dict[str, str] | None = None,
     capture: bool = False,
+    wait_seconds: float = 0.0,
 ) -> BuildResult:
     """`dbt build` (seeds, models, tests, unit tests) against one target.
 
     For PostgreSQL, the raw and audit tables are first copied from the DuckDB warehouse
-    (only new loads, unless `full_copy`), unless `copy` is False.
+    (only new loads, unless `full_copy`), unless `copy` is False. While another process
+    holds the warehouse (a load), waits up to `wait_seconds`, then raises WarehouseBusy.
     """
     started = time.perf_counter()
+    deadline = time.monotonic() + wait_seconds
     # Absolute: dbt runs in dbt_project/, and the profile reads the path from the environment.
     warehouse = warehouse.expanduser().resolve()
-    prepare_warehouse(warehouse)
+    prepare_warehouse(warehouse, wait_seconds)
     rows_copied: dict[str, int] = {}
     if target == "postgres" and copy:
         settings = PostgresSettings.from_env({**os.environ, **(env or {})})
@@ -129,7 +172,15 @@ def build(
         args += ["--select", selector]
     if dbt_vars:
         args += ["--vars", dbt_vars]
-    completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
+    while True:
+        completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
+        output = (completed.stdout or "") + (completed.stderr or "")
+        if completed.returncode == 0 or target != "duckdb" or not is_lock_error(output):
+            break
+        # A load took the file between our look and dbt's open: the same wait, the same line.
+        if time.monotonic() >= deadline:
+            raise WarehouseBusy(busy_message(warehouse, output, wait_seconds))
+        time.sleep(POLL_SECONDS)
     if completed.returncode != 0:
         detail = ""
         if capture:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from qcity.leftovers import remove_stale_temp
 from warehouse.connection import WarehouseBusy
 from warehouse.connection import connect as connect_warehouse
 
@@ -275,6 +276,7 @@ def publish_serving(
     served = serving_path(directory)
     with _publish_lock(directory, wait_seconds):
         _remove_leftovers(directory)
+        remove_stale_temp()  # qcity-* temp folders of killed runs (PostgreSQL staging too)
         sequence = _previous_sequence(served) + 1
         published_at = datetime.now(UTC)
         version = f"v{published_at:%Y%m%dT%H%M%S%fZ}-{sequence}"

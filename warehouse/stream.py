@@ -29,6 +29,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from qcity.leftovers import TEMP_PREFIX, mark_in_use, remove_stale_temp
+
 _STREAM_NAME = "_qcity_stream"
 _T = TypeVar("_T")
 _DONE = object()
@@ -83,7 +85,10 @@ class SpilledTables:
     """Tables built up batch by batch in Parquet files of a private temporary folder."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="qcity-load-"))
+        # A killed load never reached close(): its folder goes now, as we make ours.
+        remove_stale_temp()
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}load-"))
+        self._in_use = mark_in_use(self.folder)
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._schemas: dict[str, pa.Schema] = {}
 
@@ -122,6 +127,7 @@ class SpilledTables:
     def close(self) -> None:
         """Close the files and remove the folder."""
         self.finish()
+        self._in_use.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> SpilledTables:

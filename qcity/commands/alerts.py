@@ -39,13 +39,13 @@ STATE_ZH = {
 
 
 def _connect():
-    from warehouse.connection import WarehouseBusy, connect
+    from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy, connect
 
     try:
         return connect(warehouse_path(), wait_seconds=30)
     except WarehouseBusy as exc:
         _err.print(str(exc))
-        raise typer.Exit(3) from None
+        raise typer.Exit(BUSY_EXIT_CODE) from None
 
 
 @alerts_app.command("list")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qcity.settings import warehouse_path
+from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy
 from warehouse.dbt_build import TARGETS, BuildError, build
 
 
@@ -53,6 +54,10 @@ def build_command(
             "when QCITY_PG_PUBLISH=1), as the warehouse DAG does."
         ),
     ] = True,
+    wait: Annotated[
+        float,
+        typer.Option(help="Seconds to wait while another process (a load) holds the warehouse."),
+    ] = 0.0,
 ) -> None:
     """Build the indicator marts with dbt on DuckDB (default) or PostgreSQL."""
     if target not in TARGETS:
@@ -69,7 +74,11 @@ def build_command(
             copy=copy,
             full_copy=full_copy,
             dbt_vars=dbt_vars,
+            wait_seconds=wait,
         )
+    except WarehouseBusy as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(BUSY_EXIT_CODE) from None
     except BuildError as exc:
         typer.echo(f"Error: {str(exc).rstrip('.')}.", err=True)
         raise typer.Exit(1) from None

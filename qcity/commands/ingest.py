@@ -112,7 +112,7 @@ def ingest(
     ] = 120.0,
 ) -> None:
     """Validate and load exports; every row is loaded or quarantined, or the file is rejected."""
-    from warehouse.connection import WarehouseBusy, connect
+    from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy, connect
     from warehouse.load import Loader
 
     files = _files(paths, source)
@@ -120,7 +120,7 @@ def ingest(
         con = connect(warehouse_path(), wait_seconds=wait)
     except WarehouseBusy as exc:
         _err.print(str(exc))
-        raise typer.Exit(3) from None
+        raise typer.Exit(BUSY_EXIT_CODE) from None
     results = _run(Loader(con), files, source, as_json, with_expectations=False)
     _outputs(con, results, attach_to_alerts=True)
     con.close()

@@ -74,6 +74,24 @@ def test_symlinks_are_never_followed(folders, tmp_path: Path) -> None:
     assert names(list_ready(folders, "market_sampling")) == []
 
 
+def test_hard_links_are_treated_like_symlinks(folders, tmp_path: Path) -> None:
+    """A hard link is the outside file itself under a landing name: never listed nor read."""
+    secret = tmp_path / "outside.csv"
+    secret.write_text("not an export", encoding="utf-8")
+    os.utime(secret, (time.time() - 600, time.time() - 600))
+    landing = folders.landing_dir("market_sampling")
+    landing.mkdir(parents=True)
+    os.link(secret, landing / "link.csv")
+    assert names(list_ready(folders, "market_sampling")) == []
+
+    # Linked after it was listed: no snapshot is taken, and the file stays where it is.
+    path = drop(folders, "a.csv", "one")
+    listed = _listed(folders, "a.csv")
+    os.link(path, tmp_path / "elsewhere.csv")
+    assert snapshot(folders, listed, "0123456789abcdef") is None
+    assert release(folders, listed) is False and path.exists()
+
+
 def test_a_missing_landing_folder_lists_nothing(folders) -> None:
     assert names(list_ready(folders, "market_sampling")) == []
 

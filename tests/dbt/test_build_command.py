@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.dbt.conftest import dbt_paths, invoke_build, new_warehouse, qcity_build, query
+from warehouse.connection import BUSY_EXIT_CODE, busy_message, is_lock_error
 from warehouse.dbt_build import run_dbt
 
 
@@ -44,28 +45,74 @@ def test_unreachable_postgres_is_one_sentence(tmp_path: Path) -> None:
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_busy_warehouse_is_one_sentence(tmp_path: Path) -> None:
-    warehouse = tmp_path / "busy.duckdb"
+# `--select counties` alone, without the relationship tests of models that point at it.
+ONE_SEED_ONLY = {"DBT_INDIRECT_SELECTION": "cautious"}
+
+
+def _hold_warehouse(warehouse: Path, seconds: float) -> subprocess.Popen[str]:
+    """A second process holding the DuckDB file open for writing, as a load does."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "time.sleep(60)",
+            "time.sleep(float(sys.argv[2]))",
             str(warehouse),
+            str(seconds),
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_busy_warehouse_is_one_sentence(tmp_path: Path) -> None:
+    warehouse = tmp_path / "busy.duckdb"
+    holder = _hold_warehouse(warehouse, 60)
     try:
-        assert holder.stdout.readline().strip() == "ready"
-        result = invoke_build(warehouse)
+        result = invoke_build(warehouse, "--wait", "1")
     finally:
         holder.kill()
         holder.wait()
-    assert result.exit_code == 1
-    assert "in use by another process" in result.output
-    assert len(result.output.strip().splitlines()) == 1
+    assert result.exit_code == BUSY_EXIT_CODE
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("数据仓库正被另一个进程（pid ")
+    assert f"(pid {holder.pid})" in line and "after waiting 1 s" in line
+
+
+def test_build_waits_for_the_warehouse(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    holder = _hold_warehouse(warehouse, 3)
+    try:
+        with dbt_paths(tmp_path):
+            result = invoke_build(
+                warehouse, "--wait", "120", "--select", "counties", env=ONE_SEED_ONLY
+            )
+    finally:
+        holder.wait(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert query(warehouse, "select count(*) > 0 from reference.counties") == [(True,)]
+
+
+def test_dbt_meeting_a_held_warehouse_shows_no_traceback(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A load that takes the file after our look: dbt's lock traceback is held back."""
+    warehouse = tmp_path / "w.duckdb"
+    holder = _hold_warehouse(warehouse, 60)
+    try:
+        with dbt_paths(tmp_path):
+            completed = run_dbt(
+                ["build", "--select", "counties"], warehouse.resolve(), env=ONE_SEED_ONLY
+            )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert completed.returncode != 0 and is_lock_error(completed.stdout)
+    assert "Traceback" in completed.stdout and "Traceback" not in capfd.readouterr().out
+    line = busy_message(warehouse, completed.stdout, 0)
+    assert f"(pid {holder.pid})" in line
 
 
 @pytest.mark.slow

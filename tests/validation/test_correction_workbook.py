@@ -63,3 +63,39 @@ def test_fixed_rows_sent_back_load_cleanly(tmp_path: Path, loader, con) -> None:
     assert con.execute(
         "select county_code from raw.market_sampling where sample_id = 'Q1'"
     ).fetchall() == [("360902",)]
+
+
+def test_any_file_name_gets_its_own_sheet_in_one_workbook(tmp_path: Path, loader, con) -> None:
+    """Names Excel would refuse, or that differ only in case, no longer cost the run its book."""
+    names = [
+        "'抽检合格信息'.csv",
+        "A.csv",
+        "a.csv",
+        "第" + "九" * 58 + "期.csv",  # 60 characters before .csv
+        "a[1]:b?.csv",
+        "history.csv",
+    ]
+    results = []
+    for n, name in enumerate(names):
+        rows = [
+            MARKET_HEADER,
+            *good_market_rows(5, prefix=f"G{n}_"),
+            market_row(f"Q{n}", county="火星区"),
+        ]
+        results.append(loader.ingest(write_csv(tmp_path / name, rows), source="market_sampling"))
+    assert all(r.rows_quarantined == 1 for r in results), [r.error for r in results]
+
+    [path] = write_workbooks(con, results, tmp_path / "out", datetime(2025, 11, 1))
+    book = openpyxl.load_workbook(path)
+    sheets = book.sheetnames[1:]
+    assert len(sheets) == len(names)
+    assert len({s.casefold() for s in [*sheets, "汇总"]}) == len(names) + 1
+    for sheet in sheets:
+        assert 0 < len(sheet) <= 31 and not set(sheet) & set("[]:*?/\\"), sheet
+        assert not sheet.startswith("'") and not sheet.endswith("'"), sheet
+        assert sheet.casefold() != "history"
+    summary = [[c.value for c in r] for r in book["汇总"].iter_rows(min_row=2)]
+    assert [r[0] for r in summary] == names
+    for row, sheet in zip(summary, sheets, strict=True):
+        assert f"「{sheet}」" in row[6]  # the summary says which sheet holds the file's rows
+        assert [c.value for c in book[sheet]["A"]][1:] == [7]
