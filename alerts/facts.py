@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from ingestion.contracts import common_rules, counties, get_contract, source_names
+from ingestion.privacy import mask_payload
 from ingestion.problems import Problem
 
 if TYPE_CHECKING:
@@ -141,12 +142,15 @@ def file_facts(
             else common_rules().quarantine_threshold
         ),
         "reject_rule": result.reject_rule,
-        "error": result.error,
-        "error_en": result.error_en,
+        # Alerts go to departments' inboxes and group chats: what quotes a cell is masked
+        # (export-templates.md, "Personal data"); only the correction workbook shows rows as
+        # sent. File name and hash stay: they name the file, not a person.
+        "error": mask_payload(result.error),
+        "error_en": mask_payload(result.error_en),
         "rules_sampled": problem_rows > len(rows),
         "rows_scanned": len(rows),
-        "top_rules": _top_rules(rows),
-        "first_rows": _first_rows(rows),
+        "top_rules": mask_payload(_top_rules(rows)),
+        "first_rows": mask_payload(_first_rows(rows)),
     }
 
 

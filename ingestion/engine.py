@@ -27,7 +27,14 @@ from ingestion.normalize.dates import parse_date
 from ingestion.normalize.numbers import parse_integer, parse_number
 from ingestion.normalize.periods import parse_period
 from ingestion.normalize.places import resolve_county
-from ingestion.normalize.text import clean_text, nfkc, normalize_header, squeeze
+from ingestion.normalize.text import (
+    CONTROL_CHARS,
+    clean_text,
+    nfkc,
+    normalize_header,
+    squeeze,
+    strip_control,
+)
 from ingestion.normalize.verdicts import failed_items_in_verdict, parse_verdict
 from ingestion.normalize.vocabularies import parse_enum, parse_indicator_code
 from ingestion.problems import Problem, encode
@@ -74,6 +81,8 @@ class NormalizedBatch:
     children: dict[str, pa.Table]
     rows_read: int
     rows_skipped: int
+    #: control characters removed from the batch's cells (see parse_batch)
+    control_chars_removed: int = 0
 
 
 @dataclass
@@ -289,6 +298,30 @@ class ParsedBatch:
     raw_text: dict[str, pa.Array]
     malformed: list[tuple[int, str, str]]
     rows_skipped: int
+    control_chars_removed: int = 0
+
+
+def _strip_control_chars(table: pa.Table) -> tuple[pa.Table, int]:
+    """Every text cell without control characters, and how many there were.
+
+    Done once on the raw cells, before parsing, so the typed value, the quarantined value and
+    the original row all lose them alike: a value that validated can always be published
+    (PostgreSQL refuses NUL in text), and the count says what was dropped.
+    """
+    removed = 0
+    columns = []
+    for column in table.columns:
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            columns.append(column)
+            continue
+        found = pc.sum(pc.count_substring_regex(column, pattern=CONTROL_CHARS)).as_py() or 0
+        if found:
+            removed += found
+            column = pc.replace_substring_regex(column, pattern=CONTROL_CHARS, replacement="")
+        columns.append(column)
+    if not removed:
+        return table, 0
+    return pa.table(columns, names=table.column_names), removed
 
 
 def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
@@ -298,10 +331,15 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
     skip = _skippable_rows(plan, batch)
     rows_skipped = pc.sum(skip).as_py() or 0 if len(skip) else 0
     raw = batch.table.filter(pc.invert(skip)) if rows_skipped else batch.table
+    raw, control_chars = _strip_control_chars(raw)
+    malformed = [(number, strip_control(text), detail) for number, text, detail in batch.malformed]
+    control_chars += sum(len(text) for _, text, _ in batch.malformed) - sum(
+        len(text) for _, text, _ in malformed
+    )
     raw_batch = RawBatch(
         raw,
         batch.row_numbers.filter(pc.invert(skip)) if rows_skipped else batch.row_numbers,
-        batch.malformed,
+        malformed,
     )
     n = raw.num_rows
 
@@ -365,7 +403,9 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
     for hook in contract.helper_columns:
         for name, column in HELPER_COLUMNS[hook](contract, typed).items():
             checked = checked.append_column(name, column)
-    return ParsedBatch(raw_batch, typed, checked, problems, raw_text, batch.malformed, rows_skipped)
+    return ParsedBatch(
+        raw_batch, typed, checked, problems, raw_text, malformed, rows_skipped, control_chars
+    )
 
 
 def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -> NormalizedBatch:
@@ -401,6 +441,7 @@ def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -
         children=children,
         rows_read=n + len(parsed.malformed),
         rows_skipped=parsed.rows_skipped,
+        control_chars_removed=parsed.control_chars_removed,
     )
 
 

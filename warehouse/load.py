@@ -97,6 +97,8 @@ class LoadResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_skipped: int = 0
+    #: NUL and other control characters removed from the file's cells while parsing
+    control_chars_removed: int = 0
     error: str | None = None
     error_en: str | None = None
     reject_rule: str | None = None
@@ -299,7 +301,7 @@ class Loader:
             # The fast CSV reader met a row it cannot place; the exact reader starts over.
             self._rollback_quietly()
             self.con.begin()
-            result.rows_read = result.rows_skipped = 0
+            result.rows_read = result.rows_skipped = result.control_chars_removed = 0
             validator.restart()
             with ReadAhead(_parsed(targets, exact=True)) as parsed:
                 self._stream_rows(result, targets, parsed, validator, received_at, on_rows)
@@ -356,6 +358,7 @@ class Loader:
             batch = judge_batch(plan, batch_parsed, validator)
             result.rows_read += batch.rows_read
             result.rows_skipped += batch.rows_skipped
+            result.control_chars_removed += batch.control_chars_removed
             for name, child in batch.children.items():
                 side.append(name, child)
             if batch.quarantined:
@@ -505,9 +508,9 @@ class Loader:
             """
             insert into audit.file_manifest (load_id, file_sha256, file_name, file_path,
                 file_size_bytes, source, status, rows_read, rows_loaded, rows_quarantined,
-                rows_skipped, error, error_en, reject_rule, encoding, file_format, received_at,
-                finished_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rows_skipped, control_chars_removed, error, error_en, reject_rule, encoding,
+                file_format, received_at, finished_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 result.load_id,
@@ -521,6 +524,7 @@ class Loader:
                 result.rows_loaded,
                 result.rows_quarantined,
                 result.rows_skipped,
+                result.control_chars_removed,
                 result.error,
                 result.error_en,
                 result.reject_rule,

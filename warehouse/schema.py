@@ -32,6 +32,7 @@ FILE_MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_loaded", "BIGINT"),
     ("rows_quarantined", "BIGINT"),
     ("rows_skipped", "BIGINT"),  # blank rows and repeated header rows: not data
+    ("control_chars_removed", "BIGINT"),  # NUL and other control characters taken out of cells
     ("error", "VARCHAR"),
     ("error_en", "VARCHAR"),
     ("reject_rule", "VARCHAR"),

@@ -67,6 +67,9 @@ class ColumnSpec(_Strict):
     #: numeric bounds (inclusive) checked by the validation suite
     min_value: float | None = None
     max_value: float | None = None
+    #: the cell names a party (an enterprise or a person): a bare personal name there is
+    #: masked too (ingestion.privacy, common.yaml personal_data.bare_name)
+    names_party: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -198,6 +201,27 @@ class VerdictWords(_Strict):
     fail_prefixes: tuple[str, ...]
 
 
+class MaskRule(_Strict):
+    """One personal-data pattern and the fixed mark that replaces it (\\1 writes a group back)."""
+
+    name: str
+    pattern: str
+    replacement: str
+
+
+class BareNameRule(_Strict):
+    """A whole cell that is a person's name, unless it ends like a business."""
+
+    pattern: str
+    unless: str
+    replacement: str
+
+
+class PersonalDataRules(_Strict):
+    rules: tuple[MaskRule, ...]
+    bare_name: BareNameRule
+
+
 class CommonRules(_Strict):
     header_scan_rows: int
     quarantine_threshold: float
@@ -209,6 +233,7 @@ class CommonRules(_Strict):
     excel_serial_range: tuple[int, int]
     city_code: str
     max_cell_chars: int
+    personal_data: PersonalDataRules
 
 
 class County(_Strict):

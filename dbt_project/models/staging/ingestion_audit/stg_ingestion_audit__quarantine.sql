@@ -18,7 +18,8 @@ renamed as (
         -- problem
         column_name,
         rule,
-        value as offending_value,
+        -- the cell as sent may be a phone number or a name: masked like any free text
+        {{ mask_personal_data('value') }} as offending_value,
         reason_zh,
         reason_en,
 

@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('agriculture', 'agri_testing') }}
+    -- every free-text column masked here, before any other model reads it
+    {{ masked_source('agriculture', 'agri_testing') }}
 
 ),
 
@@ -21,7 +22,7 @@ renamed as (
 
         -- sample
         sample_name,
-        {{ mask_personal_data('sampling_site') }} as sampling_site,
+        sampling_site,
         lab,
         standard,
 

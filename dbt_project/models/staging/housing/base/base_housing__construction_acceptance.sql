@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('housing', 'construction_acceptance') }}
+    -- every free-text column masked here, before any other model reads it
+    {{ masked_source('housing', 'construction_acceptance') }}
 
 ),
 

@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('market_regulation', 'market_sampling') }}
+    -- every free-text column masked here, before any other model reads it
+    {{ masked_source('market_regulation', 'market_sampling') }}
 
 ),
 
@@ -21,8 +22,8 @@ renamed as (
         product_name,
         producer_name,
         producer_address,
-        {{ mask_personal_data('sampled_unit') }} as sampled_unit,
-        {{ mask_personal_data('sampled_unit_address') }} as sampled_unit_address,
+        sampled_unit,
+        sampled_unit_address,
         spec,
         brand,
         batch_text,
@@ -31,7 +32,7 @@ renamed as (
         announcement_no,
         task_source,
         lab,
-        {{ mask_personal_data('remarks') }} as remarks,
+        remarks,
         failed_items_text,
 
         -- dates

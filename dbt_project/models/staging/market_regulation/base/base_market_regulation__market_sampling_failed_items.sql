@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('market_regulation', 'market_sampling_failed_items') }}
+    -- every free-text column masked here, before any other model reads it
+    {{ masked_source('market_regulation', 'market_sampling_failed_items') }}
 
 ),
 

@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('plan_returns', 'indicator_reports') }}
+    -- every free-text column masked here, before any other model reads it
+    {{ masked_source('plan_returns', 'indicator_reports') }}
 
 ),
 
