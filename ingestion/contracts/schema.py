@@ -209,6 +209,8 @@ class CommonRules(_Strict):
     excel_serial_range: tuple[int, int]
     city_code: str
     max_cell_chars: int
+    trailer_prefixes: tuple[str, ...] = ()
+    instruction_sheet_names: tuple[str, ...] = ()
 
 
 class County(_Strict):
