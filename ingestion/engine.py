@@ -404,7 +404,8 @@ def _duplicate_column_problems(
                 continue
             other_folded = _folded(other)
             filled = pc.invert(pc.is_in(other_folded, value_set=_placeholder_array()))
-            differ = pc.fill_null(pc.and_(filled, pc.not_equal(first_folded, other_folded)), False)
+            same = _same_values(plan, name, (first, first_folded), (other, other_folded))
+            differ = pc.fill_null(pc.and_(filled, pc.invert(same)), False)
             if not pc.any(differ).as_py():
                 continue
             text = pc.binary_join_element_wise(
@@ -412,6 +413,19 @@ def _duplicate_column_problems(
             )
             found.append((name, pc.if_else(differ, text, pa.scalar(None, pa.string())), other))
     return found
+
+
+def _same_values(
+    plan: FilePlan, name: str, first: tuple[pa.Array, pa.Array], other: tuple[pa.Array, pa.Array]
+) -> pa.Array:
+    """Cells that say the same thing: equal once read as the column's type (2025/3/5 and
+    2025-03-05 are one date), text equal after NFKC and whitespace removal."""
+    col = plan.contract.column(name)
+    if col.type is ColumnType.STRING:
+        return pc.fill_null(pc.equal(first[1], other[1]), False)
+    first_values, _, _ = plan.parse_column(col, first[0])
+    other_values, _, _ = plan.parse_column(col, other[0])
+    return pc.fill_null(pc.equal(first_values, other_values), False)
 
 
 def _folded(cells: pa.Array) -> pa.Array:

@@ -232,24 +232,25 @@ def test_a_column_named_twice_reads_the_first_and_quarantines_conflicts(
     rows = [
         [*market_row("D1"), "2025-03-05"],  # agrees
         [*market_row("D2"), ""],  # second cell empty
-        [*market_row("D3"), "2025/3/5"],  # the same date written otherwise: still differs
+        [*market_row("D3"), "2025/3/5"],  # the same date written otherwise: agrees
         [*market_row("D4"), "2025-03-09"],  # disagrees
+        [*market_row("D5"), "三月九日"],  # no date at all: disagrees
         *[[*r, "/"] for r in good_market_rows(8)],
     ]
     path = write_csv(tmp_path / "两列日期.csv", [header, *rows])
 
     result = loader.ingest(path)
 
-    assert (result.status, result.rows_read) == ("loaded", 12)
-    assert (result.rows_loaded, result.rows_quarantined) == (10, 2)
+    assert (result.status, result.rows_read) == ("loaded", 13)
+    assert (result.rows_loaded, result.rows_quarantined) == (11, 2)
     quarantined = con.execute(
         "select row_number, rule, reason_zh from audit.quarantine order by 1"
     ).fetchall()
     assert [(n, rule) for n, rule, _ in quarantined] == [
-        (4, "duplicate_column"),
         (5, "duplicate_column"),
+        (6, "duplicate_column"),
     ]
-    assert "抽样日期" in quarantined[1][2] and "2025-03-09" in quarantined[1][2]
+    assert "抽样日期" in quarantined[0][2] and "2025-03-09" in quarantined[0][2]
 
 
 def test_tab_and_semicolon_delimited_text(tmp_path: Path, loader, con) -> None:
