@@ -39,6 +39,7 @@ from ingestion.normalize.verdicts import failed_items_in_verdict, parse_verdict
 from ingestion.normalize.vocabularies import parse_enum, parse_indicator_code
 from ingestion.problems import Problem, encode
 from ingestion.readers.base import RawBatch
+from ingestion.trailers import trailer_rows
 
 if TYPE_CHECKING:  # Great Expectations loads slowly; the loader imports it while it reads
     from ingestion.validation.runner import FileValidator
@@ -83,6 +84,7 @@ class NormalizedBatch:
     rows_skipped: int
     #: control characters removed from the batch's cells (see parse_batch)
     control_chars_removed: int = 0
+    skipped: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,19 +239,27 @@ def _raw_column(batch: RawBatch, position: int | None) -> pa.Array | None:
     return batch.table.column(position).combine_chunks()
 
 
-def _skippable_rows(plan: FilePlan, batch: RawBatch) -> pa.Array:
-    """Blank rows and repeats of the header row: not data, counted as skipped."""
+def _skipped_rows(plan: FilePlan, batch: RawBatch) -> dict[str, np.ndarray]:
+    """Rows that are not data, by reason (a row has one): blank rows, repeats of the header
+    row, and totals, notes and sign-off lines (ingestion.trailers)."""
     table = batch.table
     positions = list(plan.match.positions.values())[:4]
-    blank = _rows_where([(column, _is_blank) for column in table.columns])
-    repeat = _rows_where(
-        [(table.column(p), _is_header(plan.match.header_cells[p])) for p in positions]
-    )
-    skip = np.zeros(table.num_rows, dtype=bool)
-    for rows in (blank, repeat):
+    reasons: dict[str, np.ndarray] = {}
+    taken = np.zeros(table.num_rows, dtype=bool)
+    found = {
+        "blank_row": _rows_where([(column, _is_blank) for column in table.columns]),
+        "repeated_header": _rows_where(
+            [(table.column(p), _is_header(plan.match.header_cells[p])) for p in positions]
+        ),
+    }
+    for reason, rows in found.items():
+        mask = np.zeros(table.num_rows, dtype=bool)
         if rows is not None:
-            skip[rows.to_numpy()] = True
-    return pa.array(skip)
+            mask[rows.to_numpy()] = True
+        reasons[reason] = mask & ~taken
+        taken |= mask
+    reasons["trailer_row"] = trailer_rows(table) & ~taken
+    return reasons
 
 
 _CellTest = Callable[[pa.Array], pa.Array]
@@ -299,6 +309,8 @@ class ParsedBatch:
     malformed: list[tuple[int, str, str]]
     rows_skipped: int
     control_chars_removed: int = 0
+    #: reason (messages.yaml `skipped:`) -> row numbers of the rows skipped for it
+    skipped: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _strip_control_chars(table: pa.Table) -> tuple[pa.Table, int]:
@@ -328,8 +340,12 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
     """Read every cell as its type. Touches no validator state, so the loader runs it for
     the next batch on another thread while the suite judges this one."""
     contract = plan.contract
-    skip = _skippable_rows(plan, batch)
-    rows_skipped = pc.sum(skip).as_py() or 0 if len(skip) else 0
+    reasons = _skipped_rows(plan, batch)
+    skip_mask = np.logical_or.reduce(list(reasons.values()))
+    skip = pa.array(skip_mask)
+    rows_skipped = int(skip_mask.sum())
+    numbers = batch.row_numbers.to_numpy(zero_copy_only=False)
+    skipped = {r: numbers[m].tolist() for r, m in reasons.items() if m.any()}
     raw = batch.table.filter(pc.invert(skip)) if rows_skipped else batch.table
     raw, control_chars = _strip_control_chars(raw)
     malformed = [(number, strip_control(text), detail) for number, text, detail in batch.malformed]
@@ -383,6 +399,7 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
             base_text = raw_text.get(col.name, pa.nulls(n, pa.string()))
             raw_text[col.name] = pc.replace_with_mask(base_text, use, needed)
         problems.append((col.name, cell_problems, raw_text.get(col.name)))
+    problems += _duplicate_column_problems(plan, raw_batch)
 
     for col in contract.columns:
         hook = plan.sources[col.name].hook
@@ -404,8 +421,62 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
         for name, column in HELPER_COLUMNS[hook](contract, typed).items():
             checked = checked.append_column(name, column)
     return ParsedBatch(
-        raw_batch, typed, checked, problems, raw_text, malformed, rows_skipped, control_chars
+        raw_batch,
+        typed,
+        checked,
+        problems,
+        raw_text,
+        malformed,
+        rows_skipped,
+        control_chars,
+        skipped,
     )
+
+
+def _duplicate_column_problems(
+    plan: FilePlan, raw_batch: RawBatch
+) -> list[tuple[str, pa.Array, pa.Array | None]]:
+    """Two headers naming one column (two 抽样日期): the first is read, and a row whose later
+    cell is filled and says something else is quarantined, as nobody can tell which holds."""
+    found: list[tuple[str, pa.Array, pa.Array | None]] = []
+    for name, extra in plan.match.duplicates.items():
+        first = _raw_column(raw_batch, plan.match.positions[name])
+        if first is None:
+            continue
+        first_folded = _folded(first)
+        for position in extra:
+            other = _raw_column(raw_batch, position)
+            if other is None:
+                continue
+            other_folded = _folded(other)
+            filled = pc.invert(pc.is_in(other_folded, value_set=_placeholder_array()))
+            same = _same_values(plan, name, (first, first_folded), (other, other_folded))
+            differ = pc.fill_null(pc.and_(filled, pc.invert(same)), False)
+            if not pc.any(differ).as_py():
+                continue
+            text = pc.binary_join_element_wise(
+                pa.scalar(encode("duplicate_column", "")), first, " ≠ ", other, ""
+            )
+            found.append((name, pc.if_else(differ, text, pa.scalar(None, pa.string())), other))
+    return found
+
+
+def _same_values(
+    plan: FilePlan, name: str, first: tuple[pa.Array, pa.Array], other: tuple[pa.Array, pa.Array]
+) -> pa.Array:
+    """Cells that say the same thing: equal once read as the column's type (2025/3/5 and
+    2025-03-05 are one date), text equal after NFKC and whitespace removal."""
+    col = plan.contract.column(name)
+    if col.type is ColumnType.STRING:
+        return pc.fill_null(pc.equal(first[1], other[1]), False)
+    first_values, _, _ = plan.parse_column(col, first[0])
+    other_values, _, _ = plan.parse_column(col, other[0])
+    return pc.fill_null(pc.equal(first_values, other_values), False)
+
+
+def _folded(cells: pa.Array) -> pa.Array:
+    folded = pc.utf8_normalize(cells, form="NFKC")
+    return pc.replace_substring_regex(folded, pattern=r"\s+", replacement="")
 
 
 def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -> NormalizedBatch:
@@ -442,6 +513,7 @@ def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -
         rows_read=n + len(parsed.malformed),
         rows_skipped=parsed.rows_skipped,
         control_chars_removed=parsed.control_chars_removed,
+        skipped=parsed.skipped,
     )
 
 

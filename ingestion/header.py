@@ -41,6 +41,9 @@ class HeaderMatch:
     header_cells: list[str]
     #: canonical column -> position in the row
     positions: dict[str, int] = field(default_factory=dict)
+    #: canonical column -> further positions whose header names it too (two 抽样日期): the
+    #: first is read; a row whose later cell says something else is quarantined (engine)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -58,6 +61,8 @@ def match_row(contract: Contract, cells: list[str], row_index: int) -> HeaderMat
         canonical = canonical_for(contract, cell)
         if canonical and canonical not in match.positions:
             match.positions[canonical] = pos
+        elif canonical:
+            match.duplicates.setdefault(canonical, []).append(pos)
     return match
 
 

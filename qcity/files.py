@@ -22,11 +22,25 @@ def is_candidate(path: Path) -> bool:
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the candidate files under any directory, in name order."""
+    """Files as given, and the candidate files under any directory, in delivery order.
+
+    A corrected re-export (`…-更正.csv`) must load after what it corrects, and its name may
+    sort first: files are ordered by modification time, then name, as the landing folder
+    orders them (orchestration.landing), whether found in a folder or listed one by one.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if is_candidate(p) and p.is_file())
+            found += [p for p in path.rglob("*") if is_candidate(p) and p.is_file()]
         else:
             found.append(path)
-    return found
+    return sorted(dict.fromkeys(found), key=delivery_order)
+
+
+def delivery_order(path: Path) -> tuple[int, str, str]:
+    """(modification time, name, path); a missing file sorts first, to be reported."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = -1
+    return mtime, path.name, str(path)

@@ -69,7 +69,7 @@ def write_workbooks(
     """Write one workbook per source with problem files; returns the paths written."""
     by_source: dict[str, list[LoadResult]] = {}
     for result in results:
-        if result.status == "rejected" or result.rows_quarantined:
+        if result.status == "rejected" or result.rows_quarantined or result.notices_zh():
             by_source.setdefault(result.source or "unknown", []).append(result)
     written = []
     for source, problem_files in by_source.items():
@@ -105,11 +105,13 @@ def _write(
         explanation = result.error or (
             f"见工作表「{sheet_name}」：黄色单元格为问题所在，问题说明列写明原因"
         )
+        if result.notices_zh():  # a sheet that could not be read is named, never dropped
+            explanation = "；".join([*result.notices_zh(), explanation])
         summary.write_row(
             i,
             0,
             [
-                neutralise(result.file),
+                neutralise(f"{result.file}［{result.sheet}］" if result.sheet else result.file),
                 title,
                 status,
                 result.rows_read,

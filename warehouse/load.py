@@ -33,10 +33,13 @@ import pyarrow as pa
 from ingestion.contracts import Contract, common_rules
 from ingestion.engine import FilePlan, ParsedBatch, QuarantinedRow, judge_batch, parse_batch
 from ingestion.errors import FileRejected
-from ingestion.header import HeaderMatch, find_header
+from ingestion.header import HeaderMatch
 from ingestion.problems import Problem, encode
 from ingestion.readers import open_export
 from ingestion.readers.base import RawTable, RestartExact
+from ingestion.repeats import remap_repeated_headers
+from ingestion.skips import Skip, SkipLog
+from warehouse.sheets import classify
 from warehouse.stream import ReadAhead, SpilledTables, insert_stream
 
 if TYPE_CHECKING:
@@ -110,20 +113,48 @@ class LoadResult:
     #: quarantined rows of a file that was then rejected whole (kept for the correction
     #: workbook only: the warehouse keeps nothing of a rejected file)
     rejected_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: the sheet this load read (None for a CSV); each sheet of a workbook is a load
+    sheet: str | None = None
+    #: rows of this sheet passed over as not data (blank, repeated header, trailer rows)
+    skip_log: SkipLog = field(default_factory=SkipLog)
+    #: the file's sheets that hold no data (on the file's first load only)
+    sheet_notes: list[Skip] = field(default_factory=list)
+    #: the loads of the file's further sheets (`Loader.ingest` returns the first)
+    more: list[LoadResult] = field(default_factory=list)
+
+    def all_rows_skipped(self) -> int:
+        """This sheet's skipped rows and the rows of the file's sheets without data."""
+        return self.rows_skipped + sum(n.rows for n in self.sheet_notes)
+
+    def skipped(self) -> list[Skip]:
+        """What was passed over without loading, and why (audit.file_manifest.skipped)."""
+        return self.skip_log.notes() + self.sheet_notes
+
+    def notices_zh(self) -> list[str]:
+        """What the clerk must look at although nothing was rejected: unrecognised sheets."""
+        return [n.reason_zh() for n in self.sheet_notes if n.rule == "unrecognised_sheet"]
 
     def summary(self) -> dict[str, object]:
         """The per-file JSON line of `qcity ingest --json`."""
         keys = (
             "file",
+            "sheet",
             "source",
             "sha256",
             "status",
             "rows_read",
             "rows_loaded",
             "rows_quarantined",
+            "rows_skipped",
             "error",
         )
-        return {k: getattr(self, k) for k in keys}
+        line: dict[str, object] = {k: getattr(self, k) for k in keys}
+        line["rows_skipped"] = self.all_rows_skipped()
+        line["skipped"] = [
+            {"sheet": n.sheet, "rule": n.rule, "rows": n.rows, "reason": n.reason_zh()}
+            for n in self.skipped()
+        ]
+        return line
 
     def failed_expectations(self) -> list[dict[str, object]]:
         if self.validation is None or self.validation.result is None:
@@ -158,28 +189,6 @@ class _Target:
     plan: FilePlan
 
 
-def _plan_tables(
-    tables: list[RawTable], source: str | None, file_name: str, now: datetime
-) -> list[_Target]:
-    """Every sheet whose header matches one source; sheets of notes are passed over."""
-    preview_rows = common_rules().header_scan_rows
-    matches: list[tuple[RawTable, HeaderMatch]] = []
-    first_error: FileRejected | None = None
-    for table in tables:
-        try:
-            matches.append((table, find_header(table.preview[:preview_rows], source)))
-        except FileRejected as exc:
-            first_error = first_error or exc
-    if not matches:
-        raise first_error or FileRejected("empty")
-    contract = matches[0][1].contract
-    return [
-        _Target(t, FilePlan.build(contract, m, file_name, now.date()))
-        for t, m in matches
-        if m.contract.name == contract.name
-    ]
-
-
 class Loader:
     """Loads files into one warehouse connection, one transaction per file."""
 
@@ -201,6 +210,16 @@ class Loader:
     def ingest(
         self, path: Path, source: str | None = None, on_rows: Callable[[int], None] | None = None
     ) -> LoadResult:
+        """The file's first load; the loads of its further sheets are in `.more`."""
+        first, *more = self.ingest_sheets(path, source, on_rows)
+        first.more = more
+        return first
+
+    def ingest_sheets(
+        self, path: Path, source: str | None = None, on_rows: Callable[[int], None] | None = None
+    ) -> list[LoadResult]:
+        """One load per data sheet (a CSV is one sheet), each its own transaction, load id
+        and manifest row naming the sheet; the first also notes the sheets without data."""
         received_at = self.now()
         sha = file_sha256(path)
         result = LoadResult(file=path.name, source=source, sha256=sha, status="loaded")
@@ -213,30 +232,75 @@ class Loader:
         if previous and not self.dry_run:
             result.status, result.source = "duplicate", previous[0]
             self._record(result, path, received_at, None, None)
-            return result
+            return [result]
         file_format = encoding = None
         try:
             with open_export(path, common_rules().header_scan_rows) as export:
                 file_format, encoding = export.file_format, export.encoding
-                targets = _plan_tables(export.tables, source, path.name, received_at)
-                result.source = targets[0].plan.contract.name
-
-                def record() -> None:
-                    self._record(result, path, received_at, file_format, encoding)
-
-                self._load(result, targets, received_at, on_rows, record)
-                return result
+                sheets = classify(export.tables, source)
+                result.sheet_notes = sheets.notes
+                results = []
+                several = len(sheets.data) > 1
+                for table, match in sheets.data:
+                    sheet = result if not results else self._next_result(result)
+                    sheet.source = match.contract.name
+                    sheet.sheet = table.name
+                    fmt = (file_format, encoding)
+                    label = table.name if several else None
+                    self._ingest_sheet(sheet, path, table, match, received_at, on_rows, fmt, label)
+                    results.append(sheet)
+                return results
         except Exception as exc:
-            self._rollback_quietly()
-            if os.environ.get("QCITY_DEBUG") and not isinstance(exc, FileRejected):
-                raise
-            if not isinstance(exc, FileRejected):
-                exc = FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300])
-            result.status, result.reject_rule = "rejected", exc.rule
-            result.error, result.error_en = exc.message_zh(path.name), exc.message_en(path.name)
-            result.rows_loaded = result.rows_quarantined = 0
+            self._reject(result, path, exc)
         self._record(result, path, received_at, file_format, encoding)
-        return result
+        return [result]
+
+    def _next_result(self, first: LoadResult) -> LoadResult:
+        return LoadResult(
+            file=first.file,
+            source=None,
+            sha256=first.sha256,
+            status="loaded",
+            load_id=self._next_load_id(),
+        )
+
+    def _ingest_sheet(
+        self,
+        result: LoadResult,
+        path: Path,
+        table: RawTable,
+        match: HeaderMatch,
+        received_at: datetime,
+        on_rows: Callable[[int], None] | None,
+        fmt: tuple[str | None, str | None],
+        label: str | None,
+    ) -> None:
+        """One sheet's load; a rejection rejects this sheet's load and is recorded."""
+
+        def record() -> None:
+            self._record(result, path, received_at, *fmt)
+
+        try:
+            plan = FilePlan.build(match.contract, match, path.name, received_at.date())
+            self._load(result, [_Target(table, plan)], received_at, on_rows, record)
+            return
+        except Exception as exc:
+            self._reject(result, path, exc, label)
+        record()
+
+    def _reject(
+        self, result: LoadResult, path: Path, exc: Exception, label: str | None = None
+    ) -> None:
+        """The file (or sheet) rejected whole, with a sentence; no traceback reaches a user."""
+        self._rollback_quietly()
+        if os.environ.get("QCITY_DEBUG") and not isinstance(exc, FileRejected):
+            raise exc
+        if not isinstance(exc, FileRejected):
+            exc = FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300])
+        result.status, result.reject_rule = "rejected", exc.rule
+        name = f"{path.name}［{label}］" if label else path.name
+        result.error, result.error_en = exc.message_zh(name), exc.message_en(name)
+        result.rows_loaded = result.rows_quarantined = 0
 
     # -- the transaction ------------------------------------------------------------------
 
@@ -302,6 +366,7 @@ class Loader:
             self._rollback_quietly()
             self.con.begin()
             result.rows_read = result.rows_skipped = result.control_chars_removed = 0
+            result.skip_log.clear()
             validator.restart()
             with ReadAhead(_parsed(targets, exact=True)) as parsed:
                 self._stream_rows(result, targets, parsed, validator, received_at, on_rows)
@@ -359,6 +424,8 @@ class Loader:
             result.rows_read += batch.rows_read
             result.rows_skipped += batch.rows_skipped
             result.control_chars_removed += batch.control_chars_removed
+            for reason, numbers in batch.skipped.items():
+                result.skip_log.add(result.sheet, reason, numbers)
             for name, child in batch.children.items():
                 side.append(name, child)
             if batch.quarantined:
@@ -509,8 +576,8 @@ class Loader:
             insert into audit.file_manifest (load_id, file_sha256, file_name, file_path,
                 file_size_bytes, source, status, rows_read, rows_loaded, rows_quarantined,
                 rows_skipped, control_chars_removed, error, error_en, reject_rule, encoding,
-                file_format, received_at, finished_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                file_format, received_at, finished_at, sheet, skipped)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 result.load_id,
@@ -523,7 +590,7 @@ class Loader:
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_quarantined,
-                result.rows_skipped,
+                result.all_rows_skipped(),
                 result.control_chars_removed,
                 result.error,
                 result.error_en,
@@ -532,6 +599,8 @@ class Loader:
                 file_format,
                 received_at,
                 self.now(),
+                result.sheet,
+                json.dumps([n.as_dict() for n in result.skipped()], ensure_ascii=False),
             ],
         )
 
@@ -541,7 +610,9 @@ def _parsed(targets: list[_Target], exact: bool) -> Iterator[tuple[FilePlan, Par
     has one of its own, as DuckDB reads the next batch without the GIL)."""
     for target in targets:
         match = target.plan.match
-        raws = _guarded(target.table.batches(match.row_index, match.width, exact))
+        raws = remap_repeated_headers(
+            _guarded(target.table.batches(match.row_index, match.width, exact)), match
+        )
         with ReadAhead(raws) as read:
             for raw in read:
                 yield target.plan, parse_batch(target.plan, raw)

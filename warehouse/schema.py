@@ -31,7 +31,7 @@ FILE_MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_read", "BIGINT"),
     ("rows_loaded", "BIGINT"),
     ("rows_quarantined", "BIGINT"),
-    ("rows_skipped", "BIGINT"),  # blank rows and repeated header rows: not data
+    ("rows_skipped", "BIGINT"),  # not data: see `skipped`
     ("control_chars_removed", "BIGINT"),  # NUL and other control characters taken out of cells
     ("error", "VARCHAR"),
     ("error_en", "VARCHAR"),
@@ -40,6 +40,13 @@ FILE_MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file_format", "VARCHAR"),
     ("received_at", "TIMESTAMP NOT NULL"),
     ("finished_at", "TIMESTAMP"),
+    # A workbook's sheets load one by one: the sheet of this load (null for a CSV).
+    ("sheet", "VARCHAR"),
+    # What was passed over and why, as JSON: [{sheet, rule, rows, row_numbers, reason_zh,
+    # reason_en}] for blank, repeated-header and trailer rows and for the file's sheets
+    # without data (instructions, empty, unrecognised; on the file's first load). The rows
+    # add up to rows_skipped: rows read + rows skipped covers every row of the file.
+    ("skipped", "JSON"),
 )
 
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -234,6 +234,8 @@ class CommonRules(_Strict):
     city_code: str
     max_cell_chars: int
     personal_data: PersonalDataRules
+    trailer_prefixes: tuple[str, ...] = ()
+    instruction_sheet_names: tuple[str, ...] = ()
 
 
 class County(_Strict):

@@ -28,6 +28,7 @@ from ingestion.readers.base import (
     column_names,
     rows_to_batch,
 )
+from ingestion.trailers import is_trailer
 
 _DELIMITERS = (",", "\t", ";")
 #: Longest line read while looking for the header; a longer one is not a header.
@@ -205,7 +206,8 @@ def _python_batches(
         try:
             for offset, row in enumerate(csv.reader(text, delimiter=delimiter)):
                 number = first_number + offset
-                if len(row) == width or not any(c.strip() for c in row):
+                # A note or sign-off line has its own cell count; it is no data row to fault.
+                if len(row) == width or not any(c.strip() for c in row) or is_trailer(row):
                     rows.append(row)
                     numbers.append(number)
                 else:

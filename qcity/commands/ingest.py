@@ -34,7 +34,12 @@ def _describe(result: LoadResult) -> str:
         quarantined = (
             f", [yellow]{result.rows_quarantined} quarantined[/]" if result.rows_quarantined else ""
         )
-        return f"[green]{verb}[/] {result.file} → {result.source}: {result.rows_loaded} rows{quarantined}"
+        sheet = f"［{result.sheet}］" if result.sheet else ""
+        skipped = f", {result.all_rows_skipped()} skipped" if result.all_rows_skipped() else ""
+        return (
+            f"[green]{verb}[/] {result.file}{sheet} → {result.source}: "
+            f"{result.rows_loaded} rows{quarantined}{skipped}"
+        )
     if result.status == "duplicate":
         return f"[blue]duplicate[/] {result.file}: already loaded, skipped"
     return f"[red]rejected[/] {result.error} / {result.error_en}"
@@ -66,24 +71,33 @@ def _run(
     with Progress(*columns, console=_err, disable=not show_progress) as progress:
         for path in files:
             task = progress.add_task(path.name, total=None)
-            result = loader.ingest(path, source, on_rows=lambda n, t=task: progress.advance(t, n))
+            sheets = loader.ingest_sheets(
+                path, source, on_rows=lambda n, t=task: progress.advance(t, n)
+            )
             progress.remove_task(task)
-            results.append(result)
-            if as_json:
-                line = result.summary()
-                if with_expectations:
-                    line["failed_expectations"] = result.failed_expectations()
-                typer.echo(json.dumps(line, ensure_ascii=False, default=str))
-            else:
-                _err.print(_describe(result), highlight=False)
-                if with_expectations:
-                    for failed in result.failed_expectations():
-                        _err.print(
-                            f"  ✗ {failed['expectation']} {failed['column'] or ''} "
-                            f"→ {failed['rule']} ({failed['unexpected_count'] or 0} rows)",
-                            highlight=False,
-                        )
+            for result in sheets:
+                results.append(result)
+                _report(result, as_json, with_expectations)
     return results
+
+
+def _report(result: LoadResult, as_json: bool, with_expectations: bool) -> None:
+    if as_json:
+        line = result.summary()
+        if with_expectations:
+            line["failed_expectations"] = result.failed_expectations()
+        typer.echo(json.dumps(line, ensure_ascii=False, default=str))
+        return
+    _err.print(_describe(result), highlight=False)
+    for note in result.notices_zh():
+        _err.print(f"  [yellow]注意[/] {note}", highlight=False)
+    if with_expectations:
+        for failed in result.failed_expectations():
+            _err.print(
+                f"  ✗ {failed['expectation']} {failed['column'] or ''} "
+                f"→ {failed['rule']} ({failed['unexpected_count'] or 0} rows)",
+                highlight=False,
+            )
 
 
 def _outputs(con, results: list[LoadResult], attach_to_alerts: bool) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import MARKET_HEADER, good_market_rows, write_csv
+from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
 
 
 def run_ingest(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -26,6 +26,7 @@ def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
     good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(5)])
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
+    os.utime(empty, ns=(good.stat().st_mtime_ns + 10**9,) * 2)  # received after good.csv
     warehouse = tmp_path / "w.duckdb"
 
     first = run_ingest(warehouse, "--json", str(good))
@@ -39,6 +40,9 @@ def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
         "rows_read",
         "rows_loaded",
         "rows_quarantined",
+        "rows_skipped",
+        "skipped",
+        "sheet",
         "error",
     }
     assert (line["status"], line["source"], line["rows_loaded"], line["error"]) == (
@@ -152,3 +156,44 @@ def test_symlinks_in_a_folder_are_not_followed(tmp_path: Path) -> None:
     write_csv(landing / "real.csv", [MARKET_HEADER, *good_market_rows(2, prefix="R")])
     done = run_ingest(tmp_path / "w.duckdb", "--json", str(landing))
     assert [json.loads(x)["file"] for x in done.stdout.splitlines()] == ["real.csv"]
+
+
+def test_a_folder_loads_in_delivery_order_so_the_correction_wins(tmp_path: Path) -> None:
+    """`…-更正.csv` sorts before its original by name; it was received later, and wins."""
+    landing = tmp_path / "exports"
+    landing.mkdir()
+    original = write_csv(
+        landing / "x.csv", [MARKET_HEADER, market_row("K1", county="袁州区"), market_row("K2")]
+    )
+    correction = write_csv(
+        landing / "x-更正.csv", [MARKET_HEADER, market_row("K1", county="樟树市")]
+    )
+    os.utime(original, ns=(1_700_000_000_000_000_000,) * 2)
+    os.utime(correction, ns=(1_700_000_100_000_000_000,) * 2)
+    warehouse = tmp_path / "w.duckdb"
+
+    result = run_ingest(warehouse, "--json", str(landing))
+
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(x)["file"] for x in result.stdout.splitlines()] == ["x.csv", "x-更正.csv"]
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        current = con.execute(
+            "select county_code from raw.market_sampling where sample_id = 'K1' "
+            "order by _load_id desc limit 1"
+        ).fetchone()
+    assert current == ("360982",)
+
+
+def test_files_listed_one_by_one_are_also_put_in_delivery_order(tmp_path: Path) -> None:
+    from qcity.files import expand
+
+    late = write_csv(tmp_path / "a-更正.csv", [["x"]])
+    early = write_csv(tmp_path / "a.csv", [["x"]])
+    same = write_csv(tmp_path / "b.csv", [["x"]])
+    os.utime(early, ns=(1_000_000_000,) * 2)
+    os.utime(same, ns=(1_000_000_000,) * 2)
+    os.utime(late, ns=(2_000_000_000,) * 2)
+    assert expand([late, same, early]) == [early, same, late]
+    assert expand([tmp_path]) == [early, same, late]
