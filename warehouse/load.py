@@ -18,6 +18,7 @@ import gc
 import hashlib
 import importlib
 import json
+import logging
 import os
 import threading
 import time
@@ -32,7 +33,7 @@ import pyarrow as pa
 
 from ingestion.contracts import Contract, common_rules
 from ingestion.engine import FilePlan, ParsedBatch, QuarantinedRow, judge_batch, parse_batch
-from ingestion.errors import FileRejected
+from ingestion.errors import FileRejected, LoadFault, as_fault, machine_fault
 from ingestion.header import HeaderMatch, find_header
 from ingestion.problems import Problem, encode
 from ingestion.readers import open_export
@@ -92,7 +93,7 @@ class LoadResult:
     file: str
     source: str | None
     sha256: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected (a fault raises LoadFault instead)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -199,6 +200,28 @@ class Loader:
     def ingest(
         self, path: Path, source: str | None = None, on_rows: Callable[[int], None] | None = None
     ) -> LoadResult:
+        """Load one file: `loaded`, `duplicate` or `rejected` (a decision on its content).
+
+        Raises `LoadFault` when the machine failed instead (a full disk, a permission,
+        memory, a lock, a bug): the transaction is rolled back, no manifest row and no
+        department alert are written, the data team is alerted, and the file can simply be
+        loaded again later. Only a `FileRejected` may blame the file.
+        """
+        try:
+            return self._ingest(path, source, on_rows)
+        except Exception as exc:
+            self._pending_validation = None
+            self._rollback_quietly(everything=True)
+            if os.environ.get("QCITY_DEBUG"):
+                raise
+            fault = as_fault(exc)
+            if not self.dry_run:
+                _alert_data_team(self.con, fault, path)
+            raise fault from exc
+
+    def _ingest(
+        self, path: Path, source: str | None, on_rows: Callable[[int], None] | None
+    ) -> LoadResult:
         received_at = self.now()
         sha = file_sha256(path)
         result = LoadResult(file=path.name, source=source, sha256=sha, status="loaded")
@@ -224,12 +247,8 @@ class Loader:
 
                 self._load(result, targets, received_at, on_rows, record)
                 return result
-        except Exception as exc:
+        except FileRejected as exc:
             self._rollback_quietly()
-            if os.environ.get("QCITY_DEBUG") and not isinstance(exc, FileRejected):
-                raise
-            if not isinstance(exc, FileRejected):
-                exc = FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300])
             result.status, result.reject_rule = "rejected", exc.rule
             result.error, result.error_en = exc.message_zh(path.name), exc.message_en(path.name)
             result.rows_loaded = result.rows_quarantined = 0
@@ -278,7 +297,7 @@ class Loader:
                 # (after a failed statement the transaction is gone, and so are the rows)
                 with contextlib.suppress(duckdb.Error):
                     result.rejected_rows = quarantined_rows(self.con, result.load_id)
-            self._rollback_quietly()
+            self._rollback_quietly(everything=True)
             if isinstance(exc, FileRejected):
                 self._record_validation(result, validator.summary(rejected_rule=exc.rule))
             raise
@@ -476,8 +495,11 @@ class Loader:
             f"select count(*) from {table} where {column} = ?", [load_id]
         ).fetchone()[0]
 
-    def _rollback_quietly(self) -> None:
-        with contextlib.suppress(duckdb.TransactionException):  # none was open
+    def _rollback_quietly(self, everything: bool = False) -> None:
+        """Roll back the open transaction, if any; after a fault (`everything`), whatever
+        DuckDB says: the fault being reported matters, not a second error about it."""
+        errors = duckdb.Error if everything else duckdb.TransactionException
+        with contextlib.suppress(errors):  # none was open
             self.con.rollback()
 
     def _record(
@@ -596,12 +618,26 @@ def rows_at_fault(
     return quarantined_rows(con, result.load_id, limit)
 
 
+def _alert_data_team(con: duckdb.DuckDBPyConnection, fault: LoadFault, path: Path) -> None:
+    """Tell the data team, never the department; an alert that cannot be written is logged
+    (the disk may be the very thing that is full) and never hides the fault itself."""
+    try:
+        from alerts.callbacks import report_load_fault
+
+        report_load_fault(con, fault, path.name)
+    except Exception:  # pragma: no cover - logged by report_load_fault's own fallbacks
+        logging.getLogger(__name__).exception("could not alert the data team about %s", path)
+
+
 def _guarded(batches: Iterator) -> Iterator:
-    """Reader failures past the header (a workbook broken mid-sheet) reject the file."""
+    """Reader failures past the header (a workbook broken mid-sheet) reject the file;
+    the machine's failures (disk, memory, permission) do not."""
     try:
         yield from batches
-    except (FileRejected, RestartExact):
+    except (FileRejected, RestartExact, LoadFault):
         raise
     except Exception as exc:
+        if machine_fault(exc):
+            raise as_fault(exc) from exc
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise FileRejected("unreadable", text) from None
