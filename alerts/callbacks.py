@@ -101,7 +101,7 @@ def report_load_fault(
         outbox.insert(con, rows)
         return
     except Exception as exc:
-        log.warning("load fault alert not written to the outbox (%s); spooling it", exc)
+        log.info("load fault alert not written to the outbox (%s); spooling it", exc)
     try:
         spool.write(rows, spool_dir)
     except Exception:

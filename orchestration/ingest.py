@@ -15,7 +15,12 @@ task, the correction workbooks and the Airflow UI read it.
 A file whose exact bytes were already received under the same name (a task retried after
 the load committed, or the same file dropped again) is not loaded again and adds no
 manifest row: it is moved out of the landing folder and reported as `already_recorded`.
-Identical bytes under another name are the loader's business (`duplicate`).
+Only a final decision counts as received (`FINAL_SQL`): loaded, duplicate, or rejected for
+its content. Identical bytes under another name are the loader's business (`duplicate`).
+
+A machine fault (`LoadFault`: a full disk, memory, a permission, a bug) is not an outcome:
+the loader records nothing, the file stays in landing, no ledger row is written and the
+task fails, so Airflow retries it and a later run loads it; the data team is alerted.
 
 Callers hold the warehouse pool slot: DuckDB allows one writer process.
 """
@@ -29,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingestion.errors import LoadFault, as_fault
 from orchestration.folders import UNSORTED, Folders
 from orchestration.landing import (
     ReadyFile,
@@ -72,6 +78,14 @@ create table if not exists {LEDGER} (
 
 #: Statuses after which the file has left the landing folder.
 MOVED = ("loaded", "duplicate", "rejected", "already_recorded")
+
+#: audit.file_manifest rows that are final decisions about the bytes. Rejections under
+#: `validation_error` were the old loader's name for any error, a full disk included, and
+#: DuckDB's "CSV Error on Line" came from the fast reader before it re-read such files
+#: exactly: neither judged the content, so those bytes are tried again when they come back.
+FINAL_SQL = """(status in ('loaded', 'duplicate')
+    or (status = 'rejected' and reject_rule is distinct from 'validation_error'
+        and not (reject_rule = 'unreadable' and coalesce(error_en, '') like '%CSV Error on Line%')))"""
 
 
 @dataclass
@@ -174,7 +188,12 @@ def ingest_listed(
     ensure_ledger(con)
     for listed in listing[: index + 1]:
         if ledger_outcome(con, run_id, listed) is None:
-            _handle(con, folders, run_id, listed, index)
+            try:
+                _handle(con, folders, run_id, listed, index)
+            except LoadFault:
+                raise
+            except Exception as exc:  # moving, hashing, the ledger: the machine's, too
+                raise as_fault(exc) from exc
     outcome = ledger_outcome(con, run_id, listing[index])
     assert outcome is not None
     return outcome
@@ -215,7 +234,7 @@ def _handle(
         sha = file_sha256(staged)
         known = con.execute(
             "select status, source, load_id from audit.file_manifest "
-            "where file_sha256 = ? and file_name = ? order by load_id limit 1",
+            f"where file_sha256 = ? and file_name = ? and {FINAL_SQL} order by load_id limit 1",
             [sha, staged.name],
         ).fetchone()
         if known:
