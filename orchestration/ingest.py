@@ -184,7 +184,11 @@ def ingest_listed(
     listing: list[ReadyFile],
     index: int,
 ) -> Outcome:
-    """Handle listing[index], after any earlier file of the run nobody has handled yet."""
+    """Handle listing[index], after any earlier file of the run nobody has handled yet.
+
+    Raises `LoadFault` when the machine fails on any of them: that file stays in landing
+    with no ledger row, and the files after it wait for the retry (delivery order holds).
+    """
     ensure_ledger(con)
     for listed in listing[: index + 1]:
         if ledger_outcome(con, run_id, listed) is None:
