@@ -18,10 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from alerts import outbox, spool
 from alerts.facts import PipelineFailure
 from alerts.registry import Registry, load_registry
 from alerts.sender import Courier, DeliveryFailed, SendReport, backoff, send_pending
+from ingestion.errors import LoadFault
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,41 @@ def report_failure(
         con.close()
 
 
+def report_load_fault(
+    con: duckdb.DuckDBPyConnection,
+    fault: LoadFault,
+    file_name: str,
+    *,
+    now: datetime | None = None,
+    spool_dir: Path | None = None,
+) -> None:
+    """A file could not be loaded for the machine's reasons: a pipeline-failure alert to
+    the data team, never the department (the file was not judged).
+
+    Enqueued on the loader's connection (the next sender run sends it), or spooled when the
+    warehouse cannot take it (a full disk often is the fault). One alert per file, fault
+    kind and day, however often the file is retried. Never raises.
+    """
+    now = now or datetime.now()
+    failure = PipelineFailure(
+        dag_id=os.environ.get("AIRFLOW_CTX_DAG_ID") or "qcity ingest",
+        task_id=file_name,
+        run_id=f"load_fault:{fault.kind}:{now.date().isoformat()}",
+        exception=fault.sentence(file_name)[:2000],
+        hostname=os.uname().nodename,
+    )
+    rows = outbox.pipeline_failure_deliveries(failure, now=now)
+    try:
+        outbox.insert(con, rows)
+        return
+    except Exception as exc:
+        log.info("load fault alert not written to the outbox (%s); spooling it", exc)
+    try:
+        spool.write(rows, spool_dir)
+    except Exception:
+        log.exception("could not record the load fault alert: %s", failure.exception)
+
+
 def _send_and_spool(
     rows: list[outbox.Delivery],
     registry: Registry,
@@ -98,4 +136,4 @@ def _send_and_spool(
     )
 
 
-__all__ = ["on_task_failure", "report_failure"]
+__all__ = ["on_task_failure", "report_failure", "report_load_fault"]

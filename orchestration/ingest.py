@@ -15,7 +15,12 @@ task, the correction workbooks and the Airflow UI read it.
 A file whose exact bytes were already received under the same name (a task retried after
 the load committed, or the same file dropped again) is not loaded again and adds no
 manifest row: it is moved out of the landing folder and reported as `already_recorded`.
-Identical bytes under another name are the loader's business (`duplicate`).
+Only a final decision counts as received (`warehouse.load.FINAL_SQL`): loaded, duplicate, or rejected for
+its content. Identical bytes under another name are the loader's business (`duplicate`).
+
+A machine fault (`LoadFault`: a full disk, memory, a permission, a bug) is not an outcome:
+the loader records nothing, the file stays in landing, no ledger row is written and the
+task fails, so Airflow retries it and a later run loads it; the data team is alerted.
 
 Callers hold the warehouse pool slot: DuckDB allows one writer process.
 """
@@ -29,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingestion.errors import LoadFault, as_fault
 from orchestration.folders import UNSORTED, Folders
 from orchestration.landing import (
     ReadyFile,
@@ -38,6 +44,7 @@ from orchestration.landing import (
     release,
     snapshot,
 )
+from warehouse.load import FINAL_SQL
 
 if TYPE_CHECKING:
     import duckdb
@@ -170,11 +177,20 @@ def ingest_listed(
     listing: list[ReadyFile],
     index: int,
 ) -> Outcome:
-    """Handle listing[index], after any earlier file of the run nobody has handled yet."""
+    """Handle listing[index], after any earlier file of the run nobody has handled yet.
+
+    Raises `LoadFault` when the machine fails on any of them: that file stays in landing
+    with no ledger row, and the files after it wait for the retry (delivery order holds).
+    """
     ensure_ledger(con)
     for listed in listing[: index + 1]:
         if ledger_outcome(con, run_id, listed) is None:
-            _handle(con, folders, run_id, listed, index)
+            try:
+                _handle(con, folders, run_id, listed, index)
+            except LoadFault:
+                raise
+            except Exception as exc:  # moving, hashing, the ledger: the machine's, too
+                raise as_fault(exc) from exc
     outcome = ledger_outcome(con, run_id, listing[index])
     assert outcome is not None
     return outcome
@@ -215,7 +231,7 @@ def _handle(
         sha = file_sha256(staged)
         known = con.execute(
             "select status, source, load_id from audit.file_manifest "
-            "where file_sha256 = ? and file_name = ? order by load_id limit 1",
+            f"where file_sha256 = ? and file_name = ? and {FINAL_SQL} order by load_id limit 1",
             [sha, staged.name],
         ).fetchone()
         if known:
@@ -230,47 +246,59 @@ def _handle(
                 map_index=map_index,
             )
             target = destination(folders, listed, known[0], sha)
+            load_ids = []
         else:
             source = None if listed.folder == UNSORTED else listed.folder
-            result = Loader(con).ingest(staged, source)
-            outcome = _from_result(listed, result, map_index)
-            target = destination(folders, listed, result.status, sha)
+            results = Loader(con).ingest_sheets(staged, source)
+            outcome = _from_results(listed, results, map_index)
+            load_ids = [r.load_id for r in results]
+            target = destination(folders, listed, outcome.status, sha)
         place(folders, staged, target)
     finally:
         discard_staging(folders, token)
     outcome.moved_to = str(target)
-    if outcome.status != "already_recorded":
+    if load_ids:
         # The loader recorded where it read the file (the snapshot); say where it lives now.
         con.execute(
-            "update audit.file_manifest set file_path = ? where load_id = ?",
-            [str(target), outcome.load_id],
+            "update audit.file_manifest set file_path = ? where list_contains(?, load_id)",
+            [str(target), load_ids],
         )
     _record(con, run_id, outcome, listed)
     release(folders, listed)
 
 
-def _from_result(listed: ReadyFile, result: LoadResult, map_index: int) -> Outcome:
+def _from_results(listed: ReadyFile, results: list[LoadResult], map_index: int) -> Outcome:
+    """One outcome for the file: loaded when any of its sheets loaded (the file goes to the
+    archive), the rows of all its sheets, and each sheet's result for the workbooks."""
+    first = results[0]
+    statuses = {r.status for r in results}
+    errors = [r.error for r in results if r.error]
     return Outcome(
         listed.folder,
         listed.name,
-        result.status,
-        result.source,
-        result.sha256,
-        result.load_id,
-        result.rows_read,
-        result.rows_loaded,
-        result.rows_quarantined,
-        result.error,
+        "loaded" if "loaded" in statuses else first.status,
+        first.source,
+        first.sha256,
+        first.load_id,
+        sum(r.rows_read for r in results),
+        sum(r.rows_loaded for r in results),
+        sum(r.rows_quarantined for r in results),
+        "；".join(errors) or None,
         map_index=map_index,
-        result={
-            **result.summary(),
-            "error_en": result.error_en,
-            "reject_rule": result.reject_rule,
-            "load_id": result.load_id,
-            "rejected_rows": result.rejected_rows,
-            "validated": result.validation is not None,
-        },
+        result={"sheets": [_result_json(r) for r in results]},
     )
+
+
+def _result_json(result: LoadResult) -> dict[str, Any]:
+    return {
+        **result.summary(),
+        "sheet_label": result.sheet_label,
+        "error_en": result.error_en,
+        "reject_rule": result.reject_rule,
+        "load_id": result.load_id,
+        "rejected_rows": result.rejected_rows,
+        "validated": result.validation is not None,
+    }
 
 
 def _record(
@@ -302,27 +330,32 @@ def _record(
 
 def load_results(outcomes: list[Outcome]) -> list[LoadResult]:
     """The run's load results as the correction workbook writer takes them."""
+    return [_load_result(data) for outcome in outcomes for data in sheet_results(outcome)]
+
+
+def sheet_results(outcome: Outcome) -> list[dict[str, Any]]:
+    """The loads of the file's sheets as JSON (a ledger row of before sheets holds one)."""
+    if not outcome.result:
+        return []
+    return outcome.result.get("sheets", [outcome.result])
+
+
+def _load_result(data: dict[str, Any]) -> LoadResult:
     from warehouse.load import LoadResult
 
-    results = []
-    for outcome in outcomes:
-        data = outcome.result
-        if not data:
-            continue
-        results.append(
-            LoadResult(
-                file=data["file"],
-                source=data["source"],
-                sha256=data["sha256"],
-                status=data["status"],
-                rows_read=data["rows_read"],
-                rows_loaded=data["rows_loaded"],
-                rows_quarantined=data["rows_quarantined"],
-                error=data["error"],
-                error_en=data.get("error_en"),
-                reject_rule=data.get("reject_rule"),
-                load_id=data.get("load_id"),
-                rejected_rows=data.get("rejected_rows") or [],
-            )
-        )
-    return results
+    return LoadResult(
+        file=data["file"],
+        source=data["source"],
+        sha256=data["sha256"],
+        status=data["status"],
+        rows_read=data["rows_read"],
+        rows_loaded=data["rows_loaded"],
+        rows_quarantined=data["rows_quarantined"],
+        error=data["error"],
+        error_en=data.get("error_en"),
+        reject_rule=data.get("reject_rule"),
+        load_id=data.get("load_id"),
+        rejected_rows=data.get("rejected_rows") or [],
+        sheet=data.get("sheet"),
+        sheet_label=data.get("sheet_label"),
+    )

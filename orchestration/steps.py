@@ -14,7 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from orchestration.folders import Folders
-from orchestration.ingest import Outcome, ingest_listed, load_results, run_outcomes
+from orchestration.ingest import (
+    Outcome,
+    ingest_listed,
+    load_results,
+    run_outcomes,
+    sheet_results,
+)
 from orchestration.landing import ReadyFile, list_ready
 
 log = logging.getLogger(__name__)
@@ -80,7 +86,7 @@ def summarize_run(folder: str, run_id: str, run_at: datetime, listing: list[dict
     finally:
         con.close()
     data_docs = None
-    if any((o.result or {}).get("validated") for o in outcomes):
+    if any(sheet.get("validated") for o in outcomes for sheet in sheet_results(o)):
         from ingestion.validation.docs import build_docs
 
         data_docs = str(build_docs())

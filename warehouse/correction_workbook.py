@@ -111,7 +111,9 @@ def _write(
             i,
             0,
             [
-                neutralise(f"{result.file}［{result.sheet}］" if result.sheet else result.file),
+                neutralise(
+                    f"{result.file}［{result.sheet_label}］" if result.sheet_label else result.file
+                ),
                 title,
                 status,
                 result.rows_read,

@@ -18,6 +18,7 @@ import gc
 import hashlib
 import importlib
 import json
+import logging
 import os
 import threading
 import time
@@ -32,7 +33,7 @@ import pyarrow as pa
 
 from ingestion.contracts import Contract, common_rules
 from ingestion.engine import FilePlan, ParsedBatch, QuarantinedRow, judge_batch, parse_batch
-from ingestion.errors import FileRejected
+from ingestion.errors import FileRejected, LoadFault, as_fault, machine_fault
 from ingestion.header import HeaderMatch
 from ingestion.problems import Problem, encode
 from ingestion.readers import open_export
@@ -44,6 +45,14 @@ from warehouse.stream import ReadAhead, SpilledTables, insert_stream
 
 if TYPE_CHECKING:
     from ingestion.validation.runner import FileValidator, ValidationSummary
+
+#: audit.file_manifest rows that are final decisions about the bytes. Rejections under
+#: `validation_error` were the old loader's name for any error, a full disk included, and
+#: DuckDB's "CSV Error on Line" came from the fast reader before it re-read such files
+#: exactly: neither judged the content, so those bytes are tried again when they come back.
+FINAL_SQL = """(status in ('loaded', 'duplicate')
+    or (status = 'rejected' and reject_rule is distinct from 'validation_error'
+        and not (reject_rule = 'unreadable' and coalesce(error_en, '') like '%CSV Error on Line%')))"""
 
 _HASH_CHUNK = 1 << 22
 _QUARANTINE = "quarantine"
@@ -95,7 +104,7 @@ class LoadResult:
     file: str
     source: str | None
     sha256: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected (a fault raises LoadFault instead)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -115,6 +124,8 @@ class LoadResult:
     rejected_rows: list[dict[str, Any]] = field(default_factory=list)
     #: the sheet this load read (None for a CSV); each sheet of a workbook is a load
     sheet: str | None = None
+    #: the sheet as people are shown it: named only when the file had several data sheets
+    sheet_label: str | None = None
     #: rows of this sheet passed over as not data (blank, repeated header, trailer rows)
     skip_log: SkipLog = field(default_factory=SkipLog)
     #: the file's sheets that hold no data (on the file's first load only)
@@ -219,41 +230,87 @@ class Loader:
         self, path: Path, source: str | None = None, on_rows: Callable[[int], None] | None = None
     ) -> list[LoadResult]:
         """One load per data sheet (a CSV is one sheet), each its own transaction, load id
-        and manifest row naming the sheet; the first also notes the sheets without data."""
+        and manifest row naming the sheet; the first also notes the sheets without data.
+        Each is `loaded`, `duplicate` or `rejected` (a decision on its content).
+
+        Raises `LoadFault` when the machine failed instead (a full disk, a permission,
+        memory, a lock, a bug): the open transaction is rolled back, no manifest row and no
+        department alert are written for the failing sheet, the data team is alerted, and
+        the file can simply be loaded again later: sheets that already have a final
+        decision are then passed over, the others load.
+        """
+        try:
+            return self._ingest_sheets(path, source, on_rows)
+        except Exception as exc:
+            self._pending_validation = None
+            self._rollback_quietly(everything=True)
+            if os.environ.get("QCITY_DEBUG"):
+                raise
+            fault = as_fault(exc)
+            if not self.dry_run:
+                _alert_data_team(self.con, fault, path)
+            raise fault from exc
+
+    def _ingest_sheets(
+        self, path: Path, source: str | None, on_rows: Callable[[int], None] | None
+    ) -> list[LoadResult]:
         received_at = self.now()
         sha = file_sha256(path)
         result = LoadResult(file=path.name, source=source, sha256=sha, status="loaded")
-        previous = self.con.execute(
-            "select source from audit.file_manifest where file_sha256 = ? and status = 'loaded' "
-            "limit 1",
-            [sha],
-        ).fetchone()
+        decided = {} if self.dry_run else self._decided_sheets(sha)
         result.load_id = self._next_load_id()
-        if previous and not self.dry_run:
-            result.status, result.source = "duplicate", previous[0]
-            self._record(result, path, received_at, None, None)
-            return [result]
+        if None in decided:  # a CSV (one unnamed table) decided before: no need to read it
+            return [self._duplicate(result, path, received_at, decided)]
         file_format = encoding = None
         try:
             with open_export(path, common_rules().header_scan_rows) as export:
                 file_format, encoding = export.file_format, export.encoding
                 sheets = classify(export.tables, source)
-                result.sheet_notes = sheets.notes
+                todo = [(t, m) for t, m in sheets.data if t.name not in decided]
+                if decided and not todo:
+                    return [self._duplicate(result, path, received_at, decided)]
+                if not decided:
+                    result.sheet_notes = sheets.notes
                 results = []
                 several = len(sheets.data) > 1
-                for table, match in sheets.data:
+                for table, match in todo:
                     sheet = result if not results else self._next_result(result)
                     sheet.source = match.contract.name
                     sheet.sheet = table.name
+                    sheet.sheet_label = table.name if several else None
                     fmt = (file_format, encoding)
-                    label = table.name if several else None
-                    self._ingest_sheet(sheet, path, table, match, received_at, on_rows, fmt, label)
+                    self._ingest_sheet(sheet, path, table, match, received_at, on_rows, fmt)
                     results.append(sheet)
                 return results
-        except Exception as exc:
+        except FileRejected as exc:
             self._reject(result, path, exc)
         self._record(result, path, received_at, file_format, encoding)
         return [result]
+
+    def _duplicate(
+        self,
+        result: LoadResult,
+        path: Path,
+        received_at: datetime,
+        decided: dict[str | None, str],
+    ) -> LoadResult:
+        result.status, result.source = "duplicate", next(iter(decided.values()))
+        self._record(result, path, received_at, None, None)
+        return result
+
+    def _decided_sheets(self, sha: str) -> dict[str | None, str]:
+        """Sheets of these bytes already decided (loaded, or rejected for their content),
+        with their source: they are not loaded again. A sheet whose load the machine broke
+        off has no manifest row, so it loads when the file comes again; a file none of whose
+        sheets loaded is judged again."""
+        rows = self.con.execute(
+            f"select sheet, source, status from audit.file_manifest where file_sha256 = ? "
+            f"and status <> 'duplicate' and {FINAL_SQL} order by load_id",
+            [sha],
+        ).fetchall()
+        if not any(status == "loaded" for _, _, status in rows):
+            return {}  # rejected whole before: judged again, and said again
+        return {sheet: source for sheet, source, _ in rows}
 
     def _next_result(self, first: LoadResult) -> LoadResult:
         return LoadResult(
@@ -273,7 +330,6 @@ class Loader:
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
         fmt: tuple[str | None, str | None],
-        label: str | None,
     ) -> None:
         """One sheet's load; a rejection rejects this sheet's load and is recorded."""
 
@@ -284,20 +340,15 @@ class Loader:
             plan = FilePlan.build(match.contract, match, path.name, received_at.date())
             self._load(result, [_Target(table, plan)], received_at, on_rows, record)
             return
-        except Exception as exc:
-            self._reject(result, path, exc, label)
+        except FileRejected as exc:
+            self._reject(result, path, exc)
         record()
 
-    def _reject(
-        self, result: LoadResult, path: Path, exc: Exception, label: str | None = None
-    ) -> None:
+    def _reject(self, result: LoadResult, path: Path, exc: FileRejected) -> None:
         """The file (or sheet) rejected whole, with a sentence; no traceback reaches a user."""
         self._rollback_quietly()
-        if os.environ.get("QCITY_DEBUG") and not isinstance(exc, FileRejected):
-            raise exc
-        if not isinstance(exc, FileRejected):
-            exc = FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300])
         result.status, result.reject_rule = "rejected", exc.rule
+        label = result.sheet_label
         name = f"{path.name}［{label}］" if label else path.name
         result.error, result.error_en = exc.message_zh(name), exc.message_en(name)
         result.rows_loaded = result.rows_quarantined = 0
@@ -344,7 +395,7 @@ class Loader:
                 # (after a failed statement the transaction is gone, and so are the rows)
                 with contextlib.suppress(duckdb.Error):
                     result.rejected_rows = quarantined_rows(self.con, result.load_id)
-            self._rollback_quietly()
+            self._rollback_quietly(everything=True)
             if isinstance(exc, FileRejected):
                 self._record_validation(result, validator.summary(rejected_rule=exc.rule))
             raise
@@ -546,8 +597,11 @@ class Loader:
             f"select count(*) from {table} where {column} = ?", [load_id]
         ).fetchone()[0]
 
-    def _rollback_quietly(self) -> None:
-        with contextlib.suppress(duckdb.TransactionException):  # none was open
+    def _rollback_quietly(self, everything: bool = False) -> None:
+        """Roll back the open transaction, if any; after a fault (`everything`), whatever
+        DuckDB says: the fault being reported matters, not a second error about it."""
+        errors = duckdb.Error if everything else duckdb.TransactionException
+        with contextlib.suppress(errors):  # none was open
             self.con.rollback()
 
     def _record(
@@ -671,12 +725,26 @@ def rows_at_fault(
     return quarantined_rows(con, result.load_id, limit)
 
 
+def _alert_data_team(con: duckdb.DuckDBPyConnection, fault: LoadFault, path: Path) -> None:
+    """Tell the data team, never the department; an alert that cannot be written is logged
+    (the disk may be the very thing that is full) and never hides the fault itself."""
+    try:
+        from alerts.callbacks import report_load_fault
+
+        report_load_fault(con, fault, path.name)
+    except Exception:  # pragma: no cover - logged by report_load_fault's own fallbacks
+        logging.getLogger(__name__).exception("could not alert the data team about %s", path)
+
+
 def _guarded(batches: Iterator) -> Iterator:
-    """Reader failures past the header (a workbook broken mid-sheet) reject the file."""
+    """Reader failures past the header (a workbook broken mid-sheet) reject the file;
+    the machine's failures (disk, memory, permission) do not."""
     try:
         yield from batches
-    except (FileRejected, RestartExact):
+    except (FileRejected, RestartExact, LoadFault):
         raise
     except Exception as exc:
+        if machine_fault(exc):
+            raise as_fault(exc) from exc
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise FileRejected("unreadable", text) from None

@@ -5,7 +5,9 @@ which also gives the byte where the data start. The data are then streamed by Du
 reader, several times faster than any Python parser. DuckDB passes over blank lines and
 stops at a row whose cell count misfits the header, and neither may cost a row its number,
 so such files are read by the exact path instead: Python's csv module, slower, but every
-row keeps its number and a misfit row is quarantined rather than lost.
+row keeps its number and a misfit row is quarantined rather than lost. Whatever the fast
+reader raises, of whatever type and from whichever thread, means "read it exactly" unless
+it is plainly the machine's fault; only the exact reader may call the file unreadable.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.errors import FileRejected
+from ingestion.errors import FileRejected, as_fault, machine_fault
 from ingestion.readers.base import (
     BATCH_ROWS,
     RawBatch,
@@ -147,10 +149,7 @@ def _duckdb_batches(
         reader = relation.to_arrow_reader(BATCH_ROWS)
         number = first_number
         while True:
-            try:
-                table = _next_rows(reader, BATCH_ROWS)
-            except (duckdb.Error, pa.ArrowInvalid):
-                raise RestartExact from None  # misfit row, bad bytes: the exact path says which
+            table = _next_rows(reader, BATCH_ROWS)
             if table is None:
                 if number == first_number and expected_first is not None:
                     raise RestartExact  # rows exist, yet DuckDB found none
@@ -169,7 +168,15 @@ def _duckdb_batches(
                 malformed=[],
             )
             number += table.num_rows
-    except duckdb.Error:
+    except (RestartExact, FileRejected):
+        raise
+    except Exception as exc:
+        # A misfit row or bad bytes surface as whatever DuckDB's reader threads and Arrow
+        # make of them (duckdb.Error, ArrowInvalid, a bare OSError mid-stream): the exact
+        # path reads the file again and says which row. A full disk or exhausted memory is
+        # no reason to re-read; it is the machine's fault, not the file's.
+        if machine_fault(exc):
+            raise as_fault(exc) from exc
         raise RestartExact from None
     finally:
         con.close()

@@ -22,7 +22,7 @@ from great_expectations.core.expectation_validation_result import (
 from great_expectations.validator.v1_validator import Validator
 
 from ingestion.contracts import ColumnType, Contract, common_rules
-from ingestion.errors import FileRejected
+from ingestion.errors import FileRejected, LoadFault, as_fault
 from ingestion.problems import encode
 from ingestion.validation import suites
 from ingestion.validation.classes import (
@@ -140,12 +140,14 @@ class FileValidator:
         try:
             result = validator.validate_expectation_suite(suite, self._parameters())
         except Exception as exc:
-            raise FileRejected("validation_error", f"{type(exc).__name__}: {exc}"[:300]) from None
+            # GX failing to judge is our fault (a suite or GX bug, memory), not the file's:
+            # the file is never passed, never rejected, and is judged again once fixed.
+            raise as_fault(exc) from exc
         for item in result.results:
             message = _raised(item.exception_info)
             if message:
                 kind = item.expectation_config.type
-                raise FileRejected("validation_error", f"{kind}: {message}"[:300])
+                raise LoadFault("bug", f"{kind}: {message}"[:300])
         return result
 
     # -- row level ---------------------------------------------------------------------------

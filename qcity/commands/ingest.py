@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import datetime
@@ -34,7 +35,7 @@ def _describe(result: LoadResult) -> str:
         quarantined = (
             f", [yellow]{result.rows_quarantined} quarantined[/]" if result.rows_quarantined else ""
         )
-        sheet = f"［{result.sheet}］" if result.sheet else ""
+        sheet = f"［{result.sheet_label}］" if result.sheet_label else ""
         skipped = f", {result.all_rows_skipped()} skipped" if result.all_rows_skipped() else ""
         return (
             f"[green]{verb}[/] {result.file}{sheet} → {result.source}: "
@@ -58,9 +59,15 @@ def _files(paths: list[Path], source: str | None) -> list[Path]:
 
 
 def _run(
-    loader: Loader, files: list[Path], source: str | None, as_json: bool, with_expectations: bool
+    loader: Loader,
+    files: list[Path],
+    source: str | None,
+    as_json: bool,
+    with_expectations: bool,
+    results: list[LoadResult],
 ) -> list[LoadResult]:
-    results = []
+    """Each file in turn, its result appended to `results` as soon as it is known (a fault
+    stops the run; the results before it are still reported)."""
     show_progress = not as_json and sys.stderr.isatty()
     columns = (
         TextColumn("{task.description}"),
@@ -117,6 +124,25 @@ def _outputs(con, results: list[LoadResult], attach_to_alerts: bool) -> None:
         _err.print(f"Data Docs: {build_docs()}", highlight=False)
 
 
+#: Exit codes: 0 every file loaded (or a duplicate), 1 a file was rejected for its content,
+#: 2 a usage error, 3 the warehouse stayed busy, 4 the machine failed (disk, memory,
+#: permission, a bug): nothing of the failing file was recorded and the run stopped there.
+EXIT_FAULT = 4
+
+
+def _fault_exit(exc: Exception, files: list[Path], results: list[LoadResult]) -> typer.Exit:
+    """One sentence on stderr naming the machine's problem (never a traceback); the files
+    before the failing one keep their results, the failing one and those after it wait for
+    the next run."""
+    from ingestion.errors import as_fault
+
+    done = {r.file for r in results}  # a workbook gives a result per sheet: match by name
+    failing = next((p for p in files if p.name not in done), None)
+    name = failing.name if failing else ", ".join(p.name for p in files)[:200]
+    _err.print(as_fault(exc).sentence(name), highlight=False, markup=False)
+    return typer.Exit(EXIT_FAULT)
+
+
 def ingest(
     paths: PathsArg,
     source: SourceOpt = None,
@@ -135,9 +161,17 @@ def ingest(
     except WarehouseBusy as exc:
         _err.print(str(exc))
         raise typer.Exit(BUSY_EXIT_CODE) from None
-    results = _run(Loader(con), files, source, as_json, with_expectations=False)
-    _outputs(con, results, attach_to_alerts=True)
-    con.close()
+    except Exception as exc:  # the warehouse cannot even be opened: the machine's fault
+        raise _fault_exit(exc, files, []) from None
+    results: list[LoadResult] = []
+    try:
+        _run(Loader(con), files, source, as_json, with_expectations=False, results=results)
+        _outputs(con, results, attach_to_alerts=True)
+    except Exception as exc:  # LoadFault, or the outputs failing: nothing blamed on a file
+        raise _fault_exit(exc, files, results) from None
+    finally:
+        with contextlib.suppress(Exception):  # after a fatal DuckDB error, closing may fail too
+            con.close()
     raise typer.Exit(1 if any(r.status == "rejected" for r in results) else 0)
 
 
@@ -149,10 +183,15 @@ def validate(paths: PathsArg, source: SourceOpt = None, as_json: JsonOpt = False
     from warehouse.schema import ensure_schema
 
     files = _files(paths, source)
-    con = duckdb.connect(":memory:")
-    ensure_schema(con)
-    results = _run(Loader(con, dry_run=True), files, source, as_json, with_expectations=True)
-    _outputs(con, results, attach_to_alerts=False)
+    results: list[LoadResult] = []
+    try:
+        con = duckdb.connect(":memory:")
+        ensure_schema(con)
+        loader = Loader(con, dry_run=True)
+        _run(loader, files, source, as_json, with_expectations=True, results=results)
+        _outputs(con, results, attach_to_alerts=False)
+    except Exception as exc:
+        raise _fault_exit(exc, files, results) from None
     raise typer.Exit(1 if any(r.status == "rejected" for r in results) else 0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from alerts import outbox
 from alerts.facts import OverdueSource, PipelineFailure
 from alerts.registry import DATA_TEAM
+from ingestion.errors import LoadFault
 from tests.alerts.conftest import workbooks_for
 from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
 from warehouse.load import Loader
@@ -83,22 +85,22 @@ def test_same_bytes_again_alert_once(tmp_path: Path, loader, con) -> None:
 
 def test_alert_is_rolled_back_with_the_load(tmp_path: Path, con, monkeypatch) -> None:
     """The outbox row is written in the load's transaction: a load that fails after it
-    leaves no rows_quarantined alert, only the rejection that followed."""
+    (here a full disk) leaves no rows_quarantined alert, and being the machine's fault it
+    is no rejection either: only the data team hears of it."""
     loader = Loader(con, now=lambda: datetime(2025, 11, 1, 9))
     original = Loader._record
-    calls = []
 
     def failing_record(self, result, *args):
         original(self, result, *args)
-        calls.append(result.status)
-        if len(calls) == 1:
-            raise RuntimeError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Loader, "_record", failing_record)
-    result = loader.ingest(quarantining_file(tmp_path))
-    assert result.status == "rejected" and "disk full" in result.error
+    with pytest.raises(LoadFault) as raised:
+        loader.ingest(quarantining_file(tmp_path))
+    assert raised.value.kind == "disk_full"
     assert con.execute("select count(*) from raw.market_sampling").fetchone()[0] == 0
-    assert [r.kind for r in rows(con)] == ["file_rejected"]
+    assert con.execute("select count(*) from audit.file_manifest").fetchone()[0] == 0
+    assert {(r.kind, r.department_code) for r in rows(con)} == {("pipeline_failure", "DATA_TEAM")}
 
 
 def test_workbook_is_attached_after_the_run(tmp_path: Path, loader, con) -> None:

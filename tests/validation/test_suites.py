@@ -10,6 +10,7 @@ import great_expectations.expectations as gxe
 import pytest
 
 from ingestion.contracts import all_contracts
+from ingestion.errors import LoadFault
 from ingestion.validation import context as gx_context
 from ingestion.validation.suites import build_suite
 from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
@@ -40,7 +41,9 @@ def test_committed_context_has_no_analytics_and_no_absolute_paths() -> None:
     assert "/work/" not in config and "/tmp/" not in config
 
 
-def test_an_expectation_that_errors_rejects_the_file(tmp_path: Path, loader, monkeypatch) -> None:
+def test_an_expectation_that_errors_is_our_fault_never_a_pass_nor_a_rejection(
+    tmp_path: Path, loader, con, monkeypatch
+) -> None:
     real = build_suite(next(c for c in all_contracts() if c.name == "market_sampling"))
     broken = gx.ExpectationSuite(
         name="market_sampling",
@@ -54,9 +57,15 @@ def test_an_expectation_that_errors_rejects_the_file(tmp_path: Path, loader, mon
         ],
     )
     monkeypatch.setattr("ingestion.validation.runner.load_suite", lambda _name: broken)
-    result = loader.ingest(write_csv(tmp_path / "ok.csv", [MARKET_HEADER, *good_market_rows(5)]))
-    assert (result.status, result.reject_rule) == ("rejected", "validation_error")
-    assert "no_such_column" in result.error_en
+    with pytest.raises(LoadFault) as raised:
+        loader.ingest(write_csv(tmp_path / "ok.csv", [MARKET_HEADER, *good_market_rows(5)]))
+    assert raised.value.kind == "bug"
+    assert "no_such_column" in raised.value.message_en("ok.csv")
+    # nothing recorded against the file, no department alert; the data team is told
+    assert con.execute("select count(*) from audit.file_manifest").fetchone() == (0,)
+    assert con.execute("select count(*) from raw.market_sampling").fetchone() == (0,)
+    kinds = con.execute("select distinct kind, department_code from audit.alert_outbox").fetchall()
+    assert kinds == [("pipeline_failure", "DATA_TEAM")]
 
 
 def test_validation_runs_are_recorded(tmp_path: Path, loader, con) -> None:
