@@ -16,12 +16,13 @@ YELLOW = "FFFFEB9C"
 def test_workbook_shows_rows_highlights_fault_and_explains(tmp_path: Path, loader, con) -> None:
     rows = [
         MARKET_HEADER,
-        *good_market_rows(10),
+        *good_market_rows(20),
         market_row("Q1", county="火星区"),
         market_row("Q2", date="2025-02-30"),
         market_row("Q3", kind="=cmd|' /C calc'!A0"),
     ]
     loaded = loader.ingest(write_csv(tmp_path / "第9期抽检.csv", rows))
+    assert loaded.rows_quarantined == 3, loaded.error
     empty = tmp_path / "空文件.csv"
     empty.write_bytes(b"")
     rejected = loader.ingest(empty, source="market_sampling")
@@ -35,16 +36,19 @@ def test_workbook_shows_rows_highlights_fault_and_explains(tmp_path: Path, loade
 
     sheet = book["第9期抽检"]
     header = [c.value for c in sheet[1]]
-    assert header[0] == ROW_NUMBER_HEADER and header[-1] == REASON_HEADER
-    assert header[1:-1] == MARKET_HEADER[:-1] or set(MARKET_HEADER) >= set(header[1:-1])
-    body = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
-    assert set(body) == {12, 13, 14}
-    county_cell = body[12][header.index("所属县区")]
+    # the file's own header row in its order, then the workbook's two columns: nothing else
+    assert header == [*MARKET_HEADER, ROW_NUMBER_HEADER, REASON_HEADER]
+    body = {r[-2].value: r for r in sheet.iter_rows(min_row=2)}
+    assert set(body) == {22, 23, 24}
+    assert [c.value or "" for c in body[22][:-2]] == market_row("Q1", county="火星区")
+    county_cell = body[22][header.index("所属县区")]
     assert county_cell.value == "火星区" and county_cell.fill.fgColor.rgb == YELLOW
-    assert body[12][header.index("抽样编号")].fill.fgColor.rgb != YELLOW
-    assert "火星区" in body[12][-1].value and "县" in body[12][-1].value
-    assert "日期" in body[13][-1].value
-    assert body[14][header.index("抽检类型")].value.startswith("'=")  # never a live formula
+    assert body[22][header.index("抽样编号")].fill.fgColor.rgb != YELLOW
+    assert "火星区" in body[22][-1].value and "县" in body[22][-1].value
+    assert "日期" in body[23][-1].value
+    assert body[23][header.index("抽样日期")].value == "2025-02-30"
+    assert body[24][header.index("抽检类型")].value.startswith("'=")  # never a live formula
+    assert all(c.data_type == "s" for r in body.values() for c in r[:-2])  # text, as typed
 
 
 def test_fixed_rows_sent_back_load_cleanly(tmp_path: Path, loader, con) -> None:
@@ -98,4 +102,6 @@ def test_any_file_name_gets_its_own_sheet_in_one_workbook(tmp_path: Path, loader
     assert [r[0] for r in summary] == names
     for row, sheet in zip(summary, sheets, strict=True):
         assert f"「{sheet}」" in row[6]  # the summary says which sheet holds the file's rows
-        assert [c.value for c in book[sheet]["A"]][1:] == [7]
+        header = [c.value for c in book[sheet][1]]
+        column = header.index(ROW_NUMBER_HEADER)
+        assert [r[column] for r in book[sheet].iter_rows(min_row=2, values_only=True)] == [7]
