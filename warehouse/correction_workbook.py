@@ -109,9 +109,8 @@ def _write(
         rows = rows_at_fault(con, result)
         sheet_name = _sheet_name(result.file, used) if rows else None
         status = "整份退回" if result.status == "rejected" else "部分入库"
-        explanation = result.error or (
-            f"见工作表「{sheet_name}」：黄色单元格为问题所在，问题说明列写明原因"
-        )
+        see = f"见工作表「{sheet_name}」：黄色单元格为问题所在，问题说明列写明原因"
+        explanation = "；".join(t for t in (result.error, sheet_name and see) if t)
         if result.notices_zh():  # a sheet that could not be read is named, never dropped
             explanation = "；".join([*result.notices_zh(), explanation])
         summary.write_row(

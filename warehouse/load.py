@@ -654,7 +654,7 @@ def _quarantine_table(plan: FilePlan, rows: list[QuarantinedRow]) -> pa.Table:
                 "reason_en": "; ".join(p.reason_en() for p in row.problems),
                 "problems": json.dumps(
                     [
-                        {**p.as_dict(), "header": h, "position": plan.match.positions.get(p.column)}
+                        {**p.as_dict(), "header": h, "position": _position(plan, p.column)}
                         for p, h in zip(row.problems, headers, strict=True)
                     ],
                     ensure_ascii=False,
@@ -698,6 +698,21 @@ def _cells_from_typed(plan: FilePlan, typed: dict[str, Any]) -> list[str]:
         value = typed.get(column)
         cells[position] = "" if value is None else str(value)
     return cells
+
+
+def _position(plan: FilePlan, column: str | None) -> int | None:
+    """The cell a problem of `column` is in: its own, or the column it was read from when
+    absent or blank (a county read from the address)."""
+    if column is None:
+        return None
+    positions = plan.match.positions
+    if column in positions:
+        return positions[column]
+    try:
+        fallback = plan.contract.column(column).fallback
+    except KeyError:
+        return None
+    return next((positions[f] for f in fallback if f in positions), None)
 
 
 def quarantined_rows(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 
-from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
+from ingestion.contracts import Contract, common_rules, get_contract
+from ingestion.contracts.loader import indicators
+from ingestion.contracts.schema import ColumnType
+from ingestion.generate import generate_exports
+from ingestion.header import canonical_for
+from ingestion.normalize.numbers import parse_number
+from ingestion.normalize.text import is_placeholder
+from tests.conftest import LOAD_DAY, MARKET_HEADER, good_market_rows, market_row, write_csv
+from warehouse.connection import connect
 from warehouse.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
+from warehouse.load import Loader, LoadResult, quarantined_rows, rows_at_fault
 
 YELLOW = "FFFFEB9C"
 
@@ -105,3 +115,183 @@ def test_any_file_name_gets_its_own_sheet_in_one_workbook(tmp_path: Path, loader
         header = [c.value for c in book[sheet][1]]
         column = header.index(ROW_NUMBER_HEADER)
         assert [r[column] for r in book[sheet].iter_rows(min_row=2, values_only=True)] == [7]
+
+
+# -- the round trip: fix the highlighted cells, save the sheet alone, send it back ---------
+
+MARKS = common_rules().correction_columns
+GOOD_DATE = "2025-03-05"
+#: a value each rule accepts, whatever the column (rules that need the row are in _fix_cell)
+GOOD_FOR_RULE = {
+    "invalid_date": GOOD_DATE,
+    "date_out_of_range": GOOD_DATE,
+    "unknown_county": "袁州区",
+    "invalid_number": "0",
+    "invalid_integer": "1",
+    "value_too_long": "已整改",
+    "invalid_period": "2025-09",
+}
+GOOD_FOR_TYPE = {
+    ColumnType.DATE: GOOD_DATE,
+    ColumnType.COUNTY: "袁州区",
+    ColumnType.NUMBER: "1",
+    ColumnType.INTEGER: "1",
+    ColumnType.VERDICT: "合格",
+    ColumnType.PERIOD: "2025-09",
+}
+
+
+def _sheet_rows(sheet) -> tuple[int, list[list[object]]]:
+    """(index of the header row, every row of the sheet as values)."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    top = next(i for i, r in enumerate(rows) if MARKS.row_number in r)
+    return top, rows
+
+
+def _fix_cell(
+    contract: Contract, rule: str, column: str, at: int, row: list, columns: dict[str, int]
+) -> None:
+    spec = contract.column(column)
+    if rule in GOOD_FOR_RULE:
+        row[at] = GOOD_FOR_RULE[rule]
+    elif rule in {"invalid_verdict", "verdict_inconsistent"}:
+        row[at] = _right_verdict(row, columns)
+    elif rule == "unknown_value":
+        row[at] = next(iter(spec.vocabulary.values()))[0]
+    elif rule == "out_of_range":
+        low, high = spec.min_value or 0, spec.max_value
+        row[at] = str(int((low + high) / 2) if high is not None else low)  # low: no limit
+    elif rule == "required_missing":
+        row[at] = GOOD_FOR_TYPE.get(spec.type) or (
+            next(iter(spec.vocabulary.values()))[0] if spec.vocabulary else "已补填"
+        )
+    elif rule == "unknown_indicator":
+        unit = row[columns["unit"]] if "unit" in columns else None
+        row[at] = next(i.indicator_code for i in indicators().values() if i.unit == unit)
+        if "indicator_name" in columns and row[columns["indicator_name"]]:
+            row[columns["indicator_name"]] = indicators()[row[at]].name_zh
+    elif rule == "indicator_name_mismatch":
+        row[at] = indicators()[row[columns["indicator_code"]]].name_zh
+    elif rule == "unit_mismatch":
+        row[at] = indicators()[row[columns["indicator_code"]]].unit
+    else:
+        raise AssertionError(f"no fix known for {rule} in {column}")
+
+
+def _right_verdict(row: list, columns: dict[str, int]) -> str:
+    """The verdict the row's data support: failed items listed, or a result over its limit."""
+
+    def cell(name: str) -> str:
+        return str(row[columns[name]] or "") if name in columns else ""
+
+    if "failed_items_text" in columns:
+        return "合格" if is_placeholder(cell("failed_items_text")) else "不合格"
+    measured, limit = parse_number(cell("measured_value")), parse_number(cell("limit_value"))
+    if measured.value is not None and limit.value is not None and measured.value > limit.value:
+        return "不合格"
+    return "合格"
+
+
+def _fix_sheet(sheet, contract: Contract, faults: dict[int, list[dict]]) -> list[list[object]]:
+    """The sheet's rows with every highlighted cell given a value its rule accepts."""
+    top, rows = _sheet_rows(sheet)
+    header = rows[top]
+    number_at = header.index(MARKS.row_number)
+    columns = {canonical_for(contract, h): i for i, h in enumerate(header) if h and i < number_at}
+    columns.pop(None, None)
+    last_header = max(i for i, h in enumerate(header[:number_at]) if h)
+    keys_seen: set[str] = set()
+    for row in rows[top + 1 :]:
+        highlighted = faults[row[number_at]]
+        for problem in highlighted:
+            rule, column = problem["rule"], problem["column"]
+            if rule == "duplicate_row":
+                continue  # sent alone, the repeat is no repeat
+            if rule == "malformed_row":  # cells past the header: the stray ones go
+                row[last_header + 1 : number_at] = [None] * (number_at - last_header - 1)
+                continue
+            if rule == "duplicate_key":  # two rows, one key: the later one gets its own
+                if problem["value"] in keys_seen:
+                    # an id gets a suffix; a key of code, county and period another period
+                    specs = [contract.column(k) for k in contract.natural_key if k in columns]
+                    spec = next((c for c in specs if c.type is ColumnType.STRING), None)
+                    if spec is not None:
+                        row[columns[spec.name]] = f"{row[columns[spec.name]]}-2"
+                    else:
+                        spec = next(c for c in specs if c.type is ColumnType.PERIOD)
+                        row[columns[spec.name]] = "2024"
+                keys_seen.add(problem["value"])
+                continue
+            at = problem["position"] if problem["position"] is not None else columns[column]
+            _fix_cell(contract, rule, column, at, row, columns)
+    return rows
+
+
+def _send_back(rows: list[list[object]], path: Path, warehouse: Path) -> LoadResult:
+    """The fixed sheet saved alone under a neutral name, loaded into a fresh warehouse."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(["" if v is None else v for v in row])
+    path.parent.mkdir(parents=True)
+    book.save(path)
+    fresh = connect(warehouse)
+    try:
+        return Loader(fresh, now=lambda: LOAD_DAY).ingest(path)
+    finally:
+        fresh.close()
+
+
+def test_every_generated_sheet_fixed_and_sent_back_loads(tmp_path: Path, loader, con) -> None:
+    """`qcity generate`'s exports: every sheet with faulty rows, fixed cell by cell as the
+    highlighting says, saved on its own as fixed.xlsx, loads whole with nothing quarantined."""
+    root = tmp_path / "exports"
+    manifest = generate_exports(root, rows=500, seed=5)
+    results = []
+    for entry in manifest.files:
+        first = loader.ingest(root / entry.path, source=entry.source)
+        results += [first, *first.more]
+    faulty = [r for r in results if rows_at_fault(con, r)]
+    expected = {f.path.rsplit("/", 1)[-1] for f in manifest.files if f.rows_quarantined}
+    assert expected <= {r.file for r in faulty}
+    paths = write_workbooks(con, results, tmp_path / "out", datetime(2025, 11, 1))
+    books = {p.name[16:].removesuffix("_整改清单.xlsx"): openpyxl.load_workbook(p) for p in paths}
+
+    sent_back = 0
+    for result in faulty:
+        rows = rows_at_fault(con, result)
+        book = books[result.source]
+        summary = {r[0]: r[6] for r in book["汇总"].iter_rows(min_row=2, values_only=True)}
+        label = f"{result.file}［{result.sheet}］" if result.sheet else result.file
+        sheet = book[summary[label].split("「")[1].split("」")[0]]
+        top, shown = _sheet_rows(sheet)
+        assert shown[top][: len(result.header_row)] == [h or None for h in result.header_row]
+        assert "_row_text" not in shown[top]
+        if result.status == "rejected":
+            assert top == 1 and result.error in shown[0][0]
+        faults = {r["row_number"]: json.loads(r["problems"]) for r in rows}
+        fixed = _fix_sheet(sheet, get_contract(result.source), faults)
+        back = _send_back(fixed, tmp_path / f"fixed{sent_back}" / "fixed.xlsx", tmp_path / "w")
+        assert (back.status, back.rows_quarantined, back.rows_loaded) == (
+            "loaded",
+            0,
+            len(rows),
+        ), (
+            result.file,
+            back.error,
+            [(r["reason_zh"], str(fixed[r["row_number"] - 1])) for r in back.rejected_rows],
+            quarantined_rows_of(back, tmp_path / "w", fixed),
+        )
+        (tmp_path / "w").unlink()
+        sent_back += 1
+    assert sent_back >= 15, sent_back
+
+
+def quarantined_rows_of(result: LoadResult, warehouse: Path, rows: list[list]) -> list[tuple]:
+    fresh = connect(warehouse)
+    try:
+        return [
+            (r["row_number"], r["rule"], r["reason_zh"], str(rows[r["row_number"] - 1]))
+            for r in quarantined_rows(fresh, result.load_id)
+        ]
+    finally:
+        fresh.close()
