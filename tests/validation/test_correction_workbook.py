@@ -15,7 +15,14 @@ from ingestion.generate import generate_exports
 from ingestion.header import canonical_for
 from ingestion.normalize.numbers import parse_number
 from ingestion.normalize.text import is_placeholder
-from tests.conftest import LOAD_DAY, MARKET_HEADER, good_market_rows, market_row, write_csv
+from tests.conftest import (
+    LOAD_DAY,
+    MARKET_HEADER,
+    good_market_rows,
+    market_row,
+    write_csv,
+    write_xlsx,
+)
 from warehouse.connection import connect
 from warehouse.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
 from warehouse.load import Loader, LoadResult, quarantined_rows, rows_at_fault
@@ -295,3 +302,71 @@ def quarantined_rows_of(result: LoadResult, warehouse: Path, rows: list[list]) -
         ]
     finally:
         fresh.close()
+
+
+def test_real_shaped_files_show_as_typed_and_come_back(tmp_path: Path, loader, con) -> None:
+    """Title rows, a header with a line break, full-width brackets, `/` placeholders, a
+    column the file name supplies, a key typed twice: the sheet shows every cell as typed,
+    never the cleaned value (铜鼓县 stays, not 360926), and sent back alone it loads."""
+    header = [
+        "抽样编号",
+        "食品名称",
+        "被抽样单位名称",
+        "所属县区",
+        "抽样\n日期",
+        "检验结论",
+        "备注",
+    ]
+    market = [
+        ["宜春市2025年第3期食品安全监督抽检信息"],
+        ["（本表由市市场监管局填报）"],
+        header,
+        *[[f"G{i:03d}", "芹菜", "某某超市", "袁州区", "2025/3/5", "合格", "/"] for i in range(12)],
+        ["D001", "菜籽油", "铜鼓县永辉超市（二店）", "铜鼓县", "2025年3月5日", "合格", "/"],
+        ["D001", "菜籽油", "铜鼓县永辉超市（三店）", "铜鼓县", "2025年3月5日", "合格", "/"],
+        ["Q001", "馒头", "某某餐饮店（一店）", "火星区", "2025.3.6", "合格", "/"],
+    ]
+    loaded = loader.ingest(write_csv(tmp_path / "宜春市2025年第3期食品安全抽检.csv", market))
+    assert loaded.rows_quarantined == 3, loaded.error
+    rounds = ["工程代码", "工程名称", "县区", "工程规模", "竣工验收日期", "验收\n次数", "验收结论"]
+    building = [
+        ["2025年竣工验收备案信息"],
+        rounds,
+        *[[f"P{i:03d}", "某某小区", "袁州区", "大型", "2025-03-05", "1", "合格"] for i in range(9)],
+        ["P900", "某某学校（二期）", "铜鼓县", "中型", "2025-02-30", "1", "合格"],
+    ]
+    built = loader.ingest(write_xlsx(tmp_path / "竣工验收.xlsx", building))
+    assert built.rows_quarantined == 1, built.error
+    paths = write_workbooks(con, [loaded, built], tmp_path / "out", datetime(2025, 11, 1))
+    books = {p.name[16:].removesuffix("_整改清单.xlsx"): openpyxl.load_workbook(p) for p in paths}
+
+    sheet = books["market_sampling"]["宜春市2025年第3期食品安全抽检"]
+    top, shown = _sheet_rows(sheet)
+    assert top == 0
+    assert shown[0] == [
+        *header,
+        "抽检类型" + MARKS.from_file_name_mark,
+        MARKS.row_number,
+        MARKS.reason,
+    ]
+    assert [r[:9] for r in shown[1:]] == [
+        [*market[-3], "食品", 16],
+        [*market[-2], "食品", 17],
+        [*market[-1], "食品", 18],
+    ]
+    assert sheet.cell(2, 1).fill.fgColor.rgb == YELLOW  # the key typed twice
+    assert sheet.cell(4, 4).fill.fgColor.rgb == YELLOW  # 火星区
+    assert sheet.cell(4, 3).fill.fgColor.rgb != YELLOW
+    rows = [[*r] for r in shown]
+    rows[2][0], rows[3][3] = "D002", "袁州区"
+    back = _send_back(rows, tmp_path / "a" / "fixed.xlsx", tmp_path / "a.duckdb")
+    assert (back.status, back.rows_loaded, back.rows_quarantined) == ("loaded", 3, 0), back.error
+
+    sheet = books["construction_acceptance"]["竣工验收"]
+    top, shown = _sheet_rows(sheet)
+    assert shown[top] == [*rounds, MARKS.row_number, MARKS.reason]
+    assert shown[top + 1] == [*building[-1][:5], "1", "合格", 12, shown[top + 1][-1]]
+    rows = [[*r] for r in shown]
+    rows[top + 1][4] = GOOD_DATE
+    back = _send_back(rows, tmp_path / "b" / "fixed.xlsx", tmp_path / "b.duckdb")
+    assert (back.status, back.rows_loaded, back.rows_quarantined) == ("loaded", 1, 0), back.error
