@@ -97,20 +97,33 @@ def _top_rules(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _first_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     first = []
     for row in rows[:FIRST_ROWS]:
-        original = json.loads(row.get("original_row") or "{}")
-        at_fault = [h for _, h in _problems(row) if h]
+        cells = _cells_at_fault(row)
         first.append(
             {
                 "row_number": row["row_number"],
                 "reason_zh": row.get("reason_zh") or "",
-                "cells": [
-                    {"header": h, "value": "" if original.get(h) is None else str(original[h])}
-                    for h in dict.fromkeys(at_fault)
-                    if h in original
-                ],
+                "cells": [{"header": h, "value": v} for h, v in cells.items()],
             }
         )
     return first
+
+
+def _cells_at_fault(row: dict[str, Any]) -> dict[str, str]:
+    """Header -> the cell as typed, for the cells a quarantined row is faulted for.
+
+    original_row holds the row's cells in the file's order; each problem names its cell's
+    position (rows quarantined before that held a dict keyed by header)."""
+    original = json.loads(row.get("original_row") or "[]")
+    cells: dict[str, str] = {}
+    for problem in json.loads(row.get("problems") or "[]"):
+        header, position = problem.get("header"), problem.get("position")
+        if not header or header in cells:
+            continue
+        if isinstance(original, list) and isinstance(position, int) and position < len(original):
+            cells[header] = str(original[position])
+        elif isinstance(original, dict) and original.get(header) is not None:
+            cells[header] = str(original[header])
+    return cells
 
 
 def file_facts(

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.contracts import ColumnSpec, ColumnType, Contract, common_rules
+from ingestion.contracts.schema import FileNameRule
 from ingestion.errors import FileRejected
 from ingestion.header import HeaderMatch
 from ingestion.hooks import CHILD_TABLES, HELPER_COLUMNS, WHEN_ABSENT
@@ -72,7 +73,9 @@ Parsed = tuple[Any, str | None, bool | None]
 class QuarantinedRow:
     row_number: int
     problems: list[Problem]
-    original: dict[str, str]
+    #: the row's cells as the clerk typed them, in the file's order, empty ones included
+    #: (a malformed row: its cells, however many); the header row is the load's
+    original: list[str]
 
 
 @dataclass
@@ -106,6 +109,8 @@ class FilePlan:
     file_name: str
     load_date: date
     sources: dict[str, _Source] = field(default_factory=dict)
+    #: header -> the word of the file name that supplied the column (抽检类型 -> 食品)
+    file_name_words: dict[str, str] = field(default_factory=dict)
     _memo: dict[str, dict[str, Parsed]] = field(default_factory=dict)
 
     @classmethod
@@ -118,7 +123,9 @@ class FilePlan:
             source = _Source(col, position=match.positions.get(col.name))
             if source.position is None:
                 if col.name in contract.file_name_rules:
-                    source.constant = _from_file_name(contract, col.name, file_name)
+                    rule = _from_file_name(contract, col.name, file_name)
+                    source.constant = rule.value
+                    plan.file_name_words[_first_alias(contract, col.name)] = rule.contains
                 elif col.when_absent:
                     source.hook = col.when_absent
                 elif col.default is not None:
@@ -161,11 +168,11 @@ def _first_alias(contract: Contract, name: str) -> str:
         return name
 
 
-def _from_file_name(contract: Contract, column: str, file_name: str) -> str:
+def _from_file_name(contract: Contract, column: str, file_name: str) -> FileNameRule:
     name = nfkc(file_name)
     for rule in contract.file_name_rules[column]:
         if rule.contains in name:
-            return rule.value
+            return rule
     header = _first_alias(contract, column)
     raise FileRejected("undecidable_from_name", header)
 
@@ -306,7 +313,7 @@ class ParsedBatch:
     checked: pa.Table  # typed plus the suite's helper columns
     problems: list[tuple[str, pa.Array, pa.Array | None]]  # (column, problems, raw text)
     raw_text: dict[str, pa.Array]
-    malformed: list[tuple[int, str, str]]
+    malformed: list[tuple[int, str, str, list[str]]]
     rows_skipped: int
     control_chars_removed: int = 0
     #: reason (messages.yaml `skipped:`) -> row numbers of the rows skipped for it
@@ -348,10 +355,11 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
     skipped = {r: numbers[m].tolist() for r, m in reasons.items() if m.any()}
     raw = batch.table.filter(pc.invert(skip)) if rows_skipped else batch.table
     raw, control_chars = _strip_control_chars(raw)
-    malformed = [(number, strip_control(text), detail) for number, text, detail in batch.malformed]
-    control_chars += sum(len(text) for _, text, _ in batch.malformed) - sum(
-        len(text) for _, text, _ in malformed
-    )
+    malformed = [
+        (number, strip_control(text), detail, [strip_control(c) for c in cells])
+        for number, text, detail, cells in batch.malformed
+    ]
+    control_chars += sum(len(m[1]) for m in batch.malformed) - sum(len(m[1]) for m in malformed)
     raw_batch = RawBatch(
         raw,
         batch.row_numbers.filter(pc.invert(skip)) if rows_skipped else batch.row_numbers,
@@ -497,10 +505,8 @@ def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -
 
     quarantined = _quarantine_records(plan, raw_batch, bad, problems)
     quarantined += [
-        QuarantinedRow(
-            number, [Problem(None, "malformed_row", text[:200], detail)], {"_row_text": text}
-        )
-        for number, text, detail in parsed.malformed
+        QuarantinedRow(number, [Problem(None, "malformed_row", text[:200], detail)], cells)
+        for number, text, detail, cells in parsed.malformed
     ]
     children = {
         child.name: CHILD_TABLES[child.hook](contract, child, good)
@@ -546,7 +552,6 @@ def _quarantine_records(
     if not indices:
         return []
     take = pa.array(indices, pa.int64())
-    header = _unique_headers(plan.match.header_cells, raw_batch.table.num_columns)
     originals = raw_batch.table.take(take).to_pylist()
     numbers = raw_batch.row_numbers.take(take).to_pylist()
     per_column = [
@@ -574,21 +579,10 @@ def _quarantine_records(
             QuarantinedRow(
                 row_number=number,
                 problems=row_problems,
-                original={header[i]: v for i, v in enumerate(original.values()) if v},
+                original=["" if v is None else v for v in original.values()],
             )
         )
     return records
-
-
-def _unique_headers(cells: list[str], width: int) -> list[str]:
-    names: list[str] = []
-    for i in range(width):
-        base = " ".join(cells[i].split()) if i < len(cells) and cells[i].strip() else f"列{i + 1}"
-        name, k = base, 2
-        while name in names:
-            name, k = f"{base}_{k}", k + 1
-        names.append(name)
-    return names
 
 
 def original_row_json(row: QuarantinedRow) -> str:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ingestion.contracts import Contract, all_contracts, get_contract
+from ingestion.contracts import Contract, all_contracts, common_rules, get_contract
 from ingestion.errors import FileRejected
 from ingestion.normalize.text import normalize_header
 
@@ -26,11 +26,23 @@ def _alias_table(contract_name: str) -> dict[str, str]:
     return table
 
 
+@cache
+def _correction_columns() -> tuple[frozenset[str], str]:
+    """The correction workbook's columns the reader ignores, and its file-name mark."""
+    marks = common_rules().correction_columns
+    ignored = frozenset({normalize_header(marks.row_number), normalize_header(marks.reason)})
+    return ignored, normalize_header(marks.from_file_name_mark)
+
+
 def canonical_for(contract: Contract, header: str) -> str | None:
+    """The canonical column a header names. A correction workbook sent back maps too: its
+    原行号 and 问题说明 name nothing, and 抽检类型（由文件名判断） names 抽检类型."""
     table = _alias_table(contract.name)
     key = normalize_header(header)
-    if not key:
+    ignored, file_name_mark = _correction_columns()
+    if not key or key in ignored:
         return None
+    key = key.removesuffix(file_name_mark) or key
     return table.get(key) or table.get(_TRAILING_UNIT.sub("", key))
 
 

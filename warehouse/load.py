@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.contracts import Contract, common_rules
 from ingestion.engine import FilePlan, ParsedBatch, QuarantinedRow, judge_batch, parse_batch
 from ingestion.errors import FileRejected, LoadFault, as_fault, machine_fault
 from ingestion.header import HeaderMatch
+from ingestion.normalize.text import strip_control
 from ingestion.problems import Problem, encode
 from ingestion.readers import open_export
 from ingestion.readers.base import RawTable, RestartExact
@@ -132,6 +134,10 @@ class LoadResult:
     sheet_notes: list[Skip] = field(default_factory=list)
     #: the loads of the file's further sheets (`Loader.ingest` returns the first)
     more: list[LoadResult] = field(default_factory=list)
+    #: the sheet's header row as typed (original_row's cells are in its order), and the
+    #: columns the file name supplied, header -> the word that said it ({"抽检类型": "食品"})
+    header_row: list[str] = field(default_factory=list)
+    file_name_values: dict[str, str] = field(default_factory=dict)
 
     def all_rows_skipped(self) -> int:
         """This sheet's skipped rows and the rows of the file's sheets without data."""
@@ -365,6 +371,8 @@ class Loader:
     ) -> None:
         """The file's rows, quarantine, manifest and validation run: one transaction."""
         contract = targets[0].plan.contract
+        result.header_row = [strip_control(c) for c in targets[0].plan.match.header_cells]
+        result.file_name_values = dict(targets[0].plan.file_name_words)
         self.con.begin()
         parsed = ReadAhead(_parsed(targets, exact=False))  # reading starts while GX imports
         try:
@@ -377,8 +385,16 @@ class Loader:
         try:
             self._load_rows(result, targets, parsed, validator, received_at, on_rows)
             started = time.perf_counter()
-            self._quarantine_duplicates(result, contract, targets[0].plan)
+            self._quarantine_duplicates(result, contract, targets[0])
             result.timings["deduplicate"] = time.perf_counter() - started
+            self.con.execute(
+                "insert into audit.load_header values (?, ?, ?)",
+                [
+                    result.load_id,
+                    json.dumps(result.header_row, ensure_ascii=False),
+                    json.dumps(result.file_name_values, ensure_ascii=False),
+                ],
+            )
             result.rows_loaded = self._count(f'raw."{contract.name}"', "_load_id", result.load_id)
             result.rows_quarantined = self._count("audit.quarantine", "load_id", result.load_id)
             assert result.rows_read == result.rows_loaded + result.rows_quarantined, result
@@ -498,9 +514,13 @@ class Loader:
         return [result.load_id, result.sha256, result.file, contract.name, self.now()]
 
     def _quarantine_duplicates(
-        self, result: LoadResult, contract: Contract, plan: FilePlan
+        self, result: LoadResult, contract: Contract, target: _Target
     ) -> None:
-        """Same key twice in one file: exact repeats keep the first, conflicts keep none."""
+        """Same key twice in one file: exact repeats keep the first, conflicts keep none.
+
+        The rows are in the raw table as typed (铜鼓县 read as 360926); the quarantine keeps
+        the cells as the clerk typed them, read again from the file for these rows only."""
+        plan = target.plan
         table = f'raw."{contract.name}"'
         key = ", ".join(f'"{k}"' for k in contract.natural_key)
         cols = ", ".join(f'"{c}"' for c in contract.column_names)
@@ -529,6 +549,7 @@ class Loader:
         ).fetchall()
         if not dups:
             return
+        typed_cells = _raw_cells(target, [d[0] for d in dups])
         rows = []
         for number, conflicting, first_row, row_json, key_text in dups:
             rule, detail = (
@@ -539,11 +560,7 @@ class Loader:
                 QuarantinedRow(
                     number,
                     [Problem.decode(contract.natural_key[0], encoded, key_text)],
-                    {
-                        plan.match.header_text(k): v
-                        for k, v in json.loads(row_json).items()
-                        if k in plan.match.positions and v is not None
-                    },
+                    typed_cells.get(number) or _cells_from_typed(plan, json.loads(row_json)),
                 )
             )
         numbers = [r.row_number for r in rows]
@@ -691,7 +708,7 @@ def _quarantine_table(plan: FilePlan, rows: list[QuarantinedRow]) -> pa.Table:
                 "reason_en": "; ".join(p.reason_en() for p in row.problems),
                 "problems": json.dumps(
                     [
-                        {**p.as_dict(), "header": h}
+                        {**p.as_dict(), "header": h, "position": _position(plan, p.column)}
                         for p, h in zip(row.problems, headers, strict=True)
                     ],
                     ensure_ascii=False,
@@ -700,6 +717,56 @@ def _quarantine_table(plan: FilePlan, rows: list[QuarantinedRow]) -> pa.Table:
             }
         )
     return pa.Table.from_pylist(records, schema=_QUARANTINE_SCHEMA)
+
+
+def _raw_cells(target: _Target, numbers: list[int]) -> dict[int, list[str]]:
+    """The cells as typed of the given rows of a table, read again (only the rows a key
+    check quarantined after the insert need this, so nothing is kept for the others)."""
+    wanted = pa.array(sorted(set(numbers)), pa.int32())
+    found: dict[int, list[str]] = {}
+    match = target.plan.match
+    for exact in (False, True):
+        try:
+            batches = remap_repeated_headers(
+                target.table.batches(match.row_index, match.width, exact), match
+            )
+            for batch in batches:
+                keep = pc.is_in(batch.row_numbers, value_set=wanted)
+                if not pc.any(keep).as_py():
+                    continue
+                rows = batch.table.filter(keep).to_pylist()
+                for number, row in zip(
+                    batch.row_numbers.filter(keep).to_pylist(), rows, strict=True
+                ):
+                    found[number] = [strip_control(v or "") for v in row.values()]
+            return found
+        except RestartExact:
+            found.clear()
+    return found
+
+
+def _cells_from_typed(plan: FilePlan, typed: dict[str, Any]) -> list[str]:
+    """A row's cells rebuilt from its typed values, when the file cannot be read again."""
+    cells = [""] * plan.match.width
+    for column, position in plan.match.positions.items():
+        value = typed.get(column)
+        cells[position] = "" if value is None else str(value)
+    return cells
+
+
+def _position(plan: FilePlan, column: str | None) -> int | None:
+    """The cell a problem of `column` is in: its own, or the column it was read from when
+    absent or blank (a county read from the address)."""
+    if column is None:
+        return None
+    positions = plan.match.positions
+    if column in positions:
+        return positions[column]
+    try:
+        fallback = plan.contract.column(column).fallback
+    except KeyError:
+        return None
+    return next((positions[f] for f in fallback if f in positions), None)
 
 
 def quarantined_rows(

@@ -61,9 +61,21 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("value", "VARCHAR"),
     ("reason_zh", "VARCHAR NOT NULL"),
     ("reason_en", "VARCHAR NOT NULL"),
-    ("problems", "JSON"),  # every rule the row broke, first one repeated above
+    # every rule the row broke, first one repeated above; `position` is the cell's index
+    ("problems", "JSON"),
+    # the row's cells as typed, in the file's order (["T001", "", "铜鼓县", …]); the header
+    # row is audit.load_header's
     ("original_row", "JSON NOT NULL"),
     ("quarantined_at", "TIMESTAMP NOT NULL"),
+)
+
+#: The header row of each load's sheet as the file had it, once per load: audit.quarantine's
+#: original_row is a JSON array of the row's cells in this order. file_name_values holds the
+#: columns the file name supplied ({"抽检类型": "食品"}): the correction workbook shows them.
+LOAD_HEADER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load_id", "BIGINT NOT NULL"),
+    ("header_row", "JSON NOT NULL"),
+    ("file_name_values", "JSON"),
 )
 
 
@@ -160,6 +172,7 @@ def ensure_schema(con: DuckDBPyConnection) -> None:
                 _create_or_extend(con, f"raw.{child}", cols)
         _create_or_extend(con, "audit.file_manifest", list(FILE_MANIFEST_COLUMNS))
         _create_or_extend(con, "audit.quarantine", list(QUARANTINE_COLUMNS))
+        _create_or_extend(con, "audit.load_header", list(LOAD_HEADER_COLUMNS))
         _create_or_extend(con, "audit.validation_runs", list(VALIDATION_RUNS_COLUMNS))
         _create_or_extend(con, "audit.alert_outbox", list(ALERT_OUTBOX_COLUMNS))
         con.commit()

@@ -222,6 +222,16 @@ class PersonalDataRules(_Strict):
     bare_name: BareNameRule
 
 
+class CorrectionColumns(_Strict):
+    """The correction workbook's own columns (整改清单), which the reader knows on the way back."""
+
+    row_number: str
+    reason: str
+    #: appended to the header of a column whose value came from the file name:
+    #: 抽检类型（由文件名判断）; the reader maps it like the header alone
+    from_file_name_mark: str
+
+
 class CommonRules(_Strict):
     header_scan_rows: int
     quarantine_threshold: float
@@ -236,6 +246,7 @@ class CommonRules(_Strict):
     personal_data: PersonalDataRules
     trailer_prefixes: tuple[str, ...] = ()
     instruction_sheet_names: tuple[str, ...] = ()
+    correction_columns: CorrectionColumns
 
 
 class County(_Strict):

@@ -18,12 +18,12 @@ class RawBatch:
 
     `row_numbers` are the rows' numbers as a clerk sees them (1-based, counting the title
     and header rows above). `malformed` holds rows whose cell count did not fit the header:
-    (row number, the row's text, what was wrong).
+    (row number, the row's text, what was wrong, its cells).
     """
 
     table: pa.Table
     row_numbers: pa.Array
-    malformed: list[tuple[int, str, str]]
+    malformed: list[tuple[int, str, str, list[str]]]
 
 
 class RestartExact(Exception):
@@ -48,7 +48,10 @@ def column_names(width: int) -> list[str]:
 
 
 def rows_to_batch(
-    rows: list[list[str]], numbers: list[int], width: int, malformed: list[tuple[int, str, str]]
+    rows: list[list[str]],
+    numbers: list[int],
+    width: int,
+    malformed: list[tuple[int, str, str, list[str]]],
 ) -> RawBatch:
     columns = [
         pa.array([r[i] if i < len(r) else "" for r in rows], pa.string()) for i in range(width)

@@ -209,7 +209,7 @@ def _python_batches(
         text = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
         rows: list[list[str]] = []
         numbers: list[int] = []
-        malformed: list[tuple[int, str, str]] = []
+        malformed: list[tuple[int, str, str, list[str]]] = []
         try:
             for offset, row in enumerate(csv.reader(text, delimiter=delimiter)):
                 number = first_number + offset
@@ -219,7 +219,7 @@ def _python_batches(
                     numbers.append(number)
                 else:
                     detail = f"{len(row)} cells, header has {width}"
-                    malformed.append((number, delimiter.join(row), detail))
+                    malformed.append((number, delimiter.join(row), detail, row))
                 if len(rows) + len(malformed) >= BATCH_ROWS:
                     yield rows_to_batch(rows, numbers, width, malformed)
                     rows, numbers, malformed = [], [], []
