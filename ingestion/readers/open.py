@@ -39,11 +39,17 @@ def sniff_format(path: Path) -> str:
     if head.startswith(_OLE2_MAGIC):
         return "xls"
     if head.startswith(b"%PDF"):
-        raise FileRejected("unsupported_format", "a PDF document")
+        raise FileRejected("unsupported_format", "a PDF document", "PDF文档")
     if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
-        raise FileRejected("unsupported_format", "an HTML/XML page saved with a spreadsheet name")
+        raise FileRejected(
+            "unsupported_format",
+            "an HTML/XML page saved with a spreadsheet name",
+            "网页（HTML/XML）文件改成了表格的文件名",
+        )
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected("unsupported_format", "binary content that is not a spreadsheet")
+        raise FileRejected(
+            "unsupported_format", "binary content that is not a spreadsheet", "不是表格的二进制文件"
+        )
     return "csv"
 
 
@@ -52,12 +58,16 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile:
-        raise FileRejected("unreadable", "the workbook is truncated or corrupt") from None
+        raise FileRejected(
+            "unreadable", "the workbook is truncated or corrupt", "工作簿文件不完整或已损坏"
+        ) from None
     expanded = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if expanded > MAX_XLSX_EXPANDED_BYTES or expanded / packed > MAX_XLSX_RATIO:
         raise FileRejected(
-            "too_large", f"{expanded:,} bytes once unpacked ({expanded / packed:.0f}x the file)"
+            "too_large",
+            f"{expanded:,} bytes once unpacked ({expanded / packed:.0f}x the file)",
+            f"解压后{expanded / 2**20:,.0f} MB，是文件大小的{expanded / packed:.0f}倍",
         )
 
 
@@ -65,7 +75,7 @@ def _check_zip(path: Path) -> None:
 def open_export(path: Path, preview_rows: int) -> Iterator[ExportFile]:
     """Yield the file's tables; temporary files (re-encoded CSV) live as long as the context."""
     if not path.is_file():
-        raise FileRejected("unreadable", "not a regular file")
+        raise FileRejected("unreadable", "not a regular file", "不是普通文件")
     if path.stat().st_size == 0:
         raise FileRejected("empty")
     file_format = sniff_format(path)
@@ -77,7 +87,7 @@ def open_export(path: Path, preview_rows: int) -> Iterator[ExportFile]:
         except FileRejected:
             raise
         except Exception as exc:  # calamine raises its own types for every broken workbook
-            raise FileRejected("unreadable", _first_line(exc)) from None
+            raise FileRejected("unreadable", _first_line(exc), "工作簿已损坏或无法解析") from None
         yield ExportFile(file_format, None, tables)
         return
     encoding = detect_encoding(path)
