@@ -17,6 +17,17 @@ from ingestion.readers.excel import read_workbook
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+#: Pictures renamed as exports (a photo of a printed table): their first bytes.
+_PICTURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+#: Office documents that are not workbooks, by a part (zip) or stream (OLE2) they hold.
+_NOT_WORKBOOKS = (
+    ("word/", "WordDocument", "a Word document", "Word文档"),
+    ("ppt/", "PowerPoint Document", "a PowerPoint file", "PowerPoint演示文稿"),
+)
+#: An encrypted workbook is an OLE2 file holding this stream (names are UTF-16 there).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+#: How far into an OLE2 file its stream names are looked for.
+_OLE2_SCAN = 1 << 20
 #: Refuse workbooks whose parts expand beyond this (a zip bomb dressed as .xlsx).
 MAX_XLSX_EXPANDED_BYTES = 1 << 30
 MAX_XLSX_RATIO = 200
@@ -38,6 +49,10 @@ def sniff_format(path: Path) -> str:
         return "xlsx"
     if head.startswith(_OLE2_MAGIC):
         return "xls"
+    if head.startswith(_PICTURES):
+        raise FileRejected(
+            "unsupported_format", "a picture", "图片（请报送表格文件，不要拍照或截图）"
+        )
     if head.startswith(b"%PDF"):
         raise FileRejected("unsupported_format", "a PDF document", "PDF文档")
     if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
@@ -53,6 +68,17 @@ def sniff_format(path: Path) -> str:
     return "csv"
 
 
+def _check_ole2(path: Path) -> None:
+    """An encrypted workbook or a Word file renamed `.xls` says so, in words a clerk knows."""
+    with path.open("rb") as fh:
+        head = fh.read(_OLE2_SCAN)
+    if _ENCRYPTED_STREAM in head:
+        raise FileRejected("encrypted")
+    for _, stream, what_en, what_zh in _NOT_WORKBOOKS:
+        if stream.encode("utf-16-le") in head:
+            raise FileRejected("unsupported_format", what_en, what_zh)
+
+
 def _check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -61,6 +87,10 @@ def _check_zip(path: Path) -> None:
         raise FileRejected(
             "unreadable", "the workbook is truncated or corrupt", "工作簿文件不完整或已损坏"
         ) from None
+    names = [i.filename for i in infos]
+    for folder, _, what_en, what_zh in _NOT_WORKBOOKS:
+        if any(n.startswith(folder) for n in names):
+            raise FileRejected("unsupported_format", what_en, what_zh)
     expanded = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if expanded > MAX_XLSX_EXPANDED_BYTES or expanded / packed > MAX_XLSX_RATIO:
@@ -82,6 +112,8 @@ def open_export(path: Path, preview_rows: int) -> Iterator[ExportFile]:
     if file_format in ("xlsx", "xls"):
         if file_format == "xlsx":
             _check_zip(path)
+        else:
+            _check_ole2(path)
         try:
             tables = read_workbook(path, preview_rows)
         except FileRejected:
