@@ -131,11 +131,14 @@ class FilePlan:
                 elif col.default is not None:
                     source.constant = col.default
                 elif col.required and not any(f in match.positions for f in col.fallback):
-                    missing.append(match.header_text(col.name) if col.aliases else col.name)
+                    missing.append(col.name)
             plan.sources[col.name] = source
         if missing:
-            labels = ", ".join(f"{m}（{_first_alias(contract, m)}）" for m in missing)
-            raise FileRejected("missing_required_columns", labels)
+            raise FileRejected(
+                "missing_required_columns",
+                ", ".join(f"{m} ({_first_alias(contract, m)})" for m in missing),
+                "、".join(f"“{_first_alias(contract, m)}”" for m in missing),
+            )
         return plan
 
     # -- parsing -------------------------------------------------------------------------

@@ -19,18 +19,22 @@ class FileRejected(Exception):
     """A file-level problem: nothing of the file is loaded.
 
     `rule` is a key of the `file:` section of messages.yaml, so the clerk's sentence, the
-    data team's sentence and the alert all come from one place.
+    data team's sentence and the alert all come from one place. `detail` fills the English
+    sentence and, unless `detail_zh` is given, the Chinese one too: a detail in words (a
+    library's error, a format's name) must come in Chinese for the clerk as well; numbers
+    and the file's own text serve both.
     """
 
-    def __init__(self, rule: str, detail: str = "") -> None:
+    def __init__(self, rule: str, detail: str = "", detail_zh: str | None = None) -> None:
         if rule not in messages()["file"]:
             raise KeyError(f"unknown file rule {rule!r}")
         super().__init__(f"{rule}: {detail}")
         self.rule = rule
         self.detail = detail
+        self.detail_zh = detail if detail_zh is None else detail_zh
 
     def message_zh(self, file_name: str) -> str:
-        return messages()["file"][self.rule]["zh"].format(file=file_name, detail=self.detail)
+        return messages()["file"][self.rule]["zh"].format(file=file_name, detail=self.detail_zh)
 
     def message_en(self, file_name: str) -> str:
         return messages()["file"][self.rule]["en"].format(file=file_name, detail=self.detail)

@@ -104,9 +104,7 @@ def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMa
         if detected is not None:
             return detected
         if any(any(c.strip() for c in row) for row in preview):
-            raise FileRejected(
-                "unknown_source", f"no known column names in the first {len(preview)} rows"
-            )
+            raise FileRejected("unknown_source", str(len(preview)))
         raise FileRejected("empty")
     wanted = _best(preview, [get_contract(source)])
     if (
@@ -114,7 +112,12 @@ def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMa
         and detected.contract.name != source
         and (wanted is None or _score(detected) > _score(wanted))
     ):
-        raise FileRejected("wrong_source", source)
+        requested = get_contract(source)
+        raise FileRejected(
+            "wrong_source",
+            f"{source} was requested, they look like {detected.contract.name}",
+            f"指定的是“{requested.title_zh}”，表头更像“{detected.contract.title_zh}”",
+        )
     if wanted is None:
         raise FileRejected("no_header", str(len(preview)))
     return wanted

@@ -309,7 +309,7 @@ def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict]:
         """
         select source, department_code, department_name_zh, department_name_en,
                source_title_zh, files_received, files_loaded, files_duplicate, files_rejected,
-               rows_read, rows_loaded, rows_quarantined, quarantine_rate, top_rules_broken,
+               rows_read, rows_loaded, rows_quarantined, quarantine_rate, top_rules_broken_zh,
                last_received_at, cadence_days, as_of_date, days_since_last_delivery, is_overdue
         from marts.mart_data_quality
         order by source

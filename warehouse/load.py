@@ -814,4 +814,4 @@ def _guarded(batches: Iterator) -> Iterator:
         if machine_fault(exc):
             raise as_fault(exc) from exc
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise FileRejected("unreadable", text) from None
+        raise FileRejected("unreadable", text, "读到中途出错，文件可能已损坏") from None

@@ -10,6 +10,19 @@ from ingestion.contracts import Contract, indicators
 from ingestion.normalize.text import squeeze
 
 _QUOTES_AND_PUNCT = re.compile(r"[\"'“”‘’「」《》()（）、,，.。·]")
+#: A bracketed suffix at the end of a name: 每万人口高价值发明专利拥有量（件）.
+_SUFFIX = re.compile(r"[（(]([^()（）]*)[)）]\s*$")
+
+
+def _without_unit(name: str | None, unit: str | None) -> str | None:
+    """The name without a trailing bracketed unit when that unit is the indicator's own
+    (the contract: `（件）` after the name is no mismatch; `（试行）` still is)."""
+    if name is None or not unit:
+        return name
+    found = _SUFFIX.search(name)
+    if found and squeeze(found.group(1)) == squeeze(unit):
+        return name[: found.start()]
+    return name
 
 
 def _loose(text: str | None) -> str | None:
@@ -21,11 +34,14 @@ def expected_indicator_name(contract: Contract, table: pa.Table) -> dict[str, pa
     plan = indicators()
     codes = table["indicator_code"].to_pylist()
     expected = [plan[c].name_zh if c in plan else None for c in codes]
+    units = [plan[c].unit if c in plan else None for c in codes]
+    names = table["indicator_name"].to_pylist()
     return {
         "_expected_name": pa.array(expected, pa.string()),
         "_expected_name_loose": pa.array([_loose(e) for e in expected], pa.string()),
         "_name_loose": pa.array(
-            [_loose(n) for n in table["indicator_name"].to_pylist()], pa.string()
+            [_loose(_without_unit(n, u)) for n, u in zip(names, units, strict=True)],
+            pa.string(),
         ),
     }
 

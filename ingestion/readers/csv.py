@@ -33,6 +33,8 @@ from ingestion.readers.base import (
 from ingestion.trailers import is_trailer
 
 _DELIMITERS = (",", "\t", ";")
+#: What a clerk reads when the CSV module cannot split the text into cells.
+_CSV_BROKEN_ZH = "CSV格式有误（如引号不成对），无法拆分成单元格"
 #: Longest line read while looking for the header; a longer one is not a header.
 _MAX_PREVIEW_LINE = 1 << 20
 _SCAN_CHUNK = 1 << 22
@@ -53,7 +55,9 @@ class _Lines:
         if not line:
             raise StopIteration
         if len(line) >= _MAX_PREVIEW_LINE and not line.endswith(b"\n"):
-            raise FileRejected("too_large", "a line above the header exceeds 1 MiB")
+            raise FileRejected(
+                "too_large", "a line above the header exceeds 1 MiB", "表头以上有一行超过1 MB"
+            )
         self.offset += len(line)
         return line.decode("utf-8", "replace")
 
@@ -74,7 +78,7 @@ def _preview(
                 if len(rows) >= limit:
                     break
         except csv.Error as exc:
-            raise FileRejected("unreadable", str(exc)) from None
+            raise FileRejected("unreadable", str(exc), _CSV_BROKEN_ZH) from None
     return rows, ends
 
 
@@ -224,8 +228,12 @@ def _python_batches(
                     yield rows_to_batch(rows, numbers, width, malformed)
                     rows, numbers, malformed = [], [], []
         except UnicodeDecodeError:
-            raise FileRejected("encoding", "invalid UTF-8 bytes after the header") from None
+            raise FileRejected(
+                "encoding",
+                "invalid UTF-8 bytes after the header",
+                "表头之后有不符合UTF-8编码的字节",
+            ) from None
         except csv.Error as exc:
-            raise FileRejected("unreadable", str(exc)) from None
+            raise FileRejected("unreadable", str(exc), _CSV_BROKEN_ZH) from None
         if rows or malformed:
             yield rows_to_batch(rows, numbers, width, malformed)

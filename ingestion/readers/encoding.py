@@ -59,7 +59,11 @@ def detect_encoding(path: Path) -> str:
     # why the contract's own encodings are tried first).
     best = from_bytes(sample).best()
     if best is None:
-        raise FileRejected("encoding", "not UTF-8 and no other encoding fits")
+        raise FileRejected(
+            "encoding",
+            "not UTF-8 and no other encoding fits",
+            "既不是UTF-8，也不是GBK/GB18030等常见编码",
+        )
     name = best.encoding.lower().replace("_", "")
     return "gb18030" if name in _GB_FAMILY else best.encoding
 
@@ -78,10 +82,16 @@ def to_utf8(path: Path, encoding: str, target: Path) -> None:
                 dst.write(decoder.decode(chunk).encode("utf-8"))
             except UnicodeDecodeError as exc:
                 raise FileRejected(
-                    "encoding", f"bytes at offset {offset + exc.start} are not valid {encoding}"
+                    "encoding",
+                    f"bytes at offset {offset + exc.start} are not valid {encoding}",
+                    f"第{offset + exc.start}个字节起不符合{encoding.upper()}编码，文件可能混用了多种编码",
                 ) from None
             offset += len(chunk)
         try:
             dst.write(decoder.decode(b"", final=True).encode("utf-8"))
         except UnicodeDecodeError:
-            raise FileRejected("encoding", f"the file ends inside a {encoding} character") from None
+            raise FileRejected(
+                "encoding",
+                f"the file ends inside a {encoding} character",
+                f"文件在一个{encoding.upper()}字符的中间结束，可能没有保存完整",
+            ) from None

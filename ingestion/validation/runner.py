@@ -288,7 +288,8 @@ class FileValidator:
         for item in result.results:
             if not item.success:
                 meta = item.expectation_config.meta
-                raise FileRejected(meta["rule"], _file_detail(meta["rule"], profile, self._latest))
+                rule = meta["rule"]
+                raise FileRejected(rule, *_file_detail(self.contract, rule, profile, self._latest))
 
     # -- summary -----------------------------------------------------------------------------
 
@@ -383,10 +384,24 @@ def _key_text(value: Any) -> str:
 
 
 def _file_detail(
-    rule: str, profile: dict[str, list[Any]], latest: dict[str, dt.date | None]
-) -> str:
+    contract: Contract,
+    rule: str,
+    profile: dict[str, list[Any]],
+    latest: dict[str, dt.date | None],
+) -> tuple[str, str]:
+    """The detail of a file-level verdict for the data team and for the clerk."""
     if rule == "over_threshold":
-        return f"{profile[suites.PROFILE_SHARE][0]:.0%}"
+        share = f"{profile[suites.PROFILE_SHARE][0]:.0%}"
+        return share, share
     if rule == "future_dates":
-        return ", ".join(f"{c} {d.isoformat()}" for c, d in latest.items() if d)
-    return ""
+        dates = [(c, d.isoformat()) for c, d in latest.items() if d]
+        return (
+            ", ".join(f"{c} {d}" for c, d in dates),
+            "，".join(f"{_header(contract, c)} {d}" for c, d in dates),
+        )
+    return "", ""
+
+
+def _header(contract: Contract, column: str) -> str:
+    aliases = contract.column(column).aliases
+    return aliases[0] if aliases else column

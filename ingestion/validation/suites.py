@@ -76,7 +76,7 @@ def row_expectations(contract: Contract) -> list[gxe.Expectation]:
                     column=name,
                     min_value=0,
                     max_value=common_rules().max_cell_chars,
-                    meta=_row("value_too_long", name),
+                    meta=_row("value_too_long", name, detail=str(common_rules().max_cell_chars)),
                 )
             )
         values = _value_set(contract, name)

@@ -136,7 +136,7 @@ def hostile_serving(serving_file: Path, tmp_path: Path) -> Path:
             [HOSTILE],
         )
         con.execute(
-            "update marts.mart_data_quality set top_rules_broken = ?", ["</script>" + HOSTILE]
+            "update marts.mart_data_quality set top_rules_broken_zh = ?", ["</script>" + HOSTILE]
         )
     return path
 

@@ -184,3 +184,39 @@ def test_indicator_returns(tmp_path: Path, loader, con) -> None:
         ("unit_mismatch",),
         ("unknown_indicator",),
     ]
+
+
+def test_an_indicator_name_with_its_unit_in_brackets_is_no_mismatch(
+    tmp_path: Path, loader, con
+) -> None:
+    rows = [
+        INDICATOR_HEADER,
+        [
+            "ECON_HIGH_VALUE_PATENTS_PER_10K",
+            "每万人口高价值发明专利拥有量（件）",
+            "",
+            "2025",
+            "2.3",
+            "件",
+            "",
+        ],
+        [
+            "ECON_HIGH_VALUE_PATENTS_PER_10K",
+            "每万人口高价值发明专利拥有量(件)",
+            "樟树",
+            "2025",
+            "1.1",
+            "件",
+            "",
+        ],
+        ["STD_LOCAL", "制修订地方标准（试行）", "高安", "2025", "3", "项", ""],
+        *[
+            ["STD_LOCAL", "制修订地方标准（项）", c, "2025", "2", "项", ""]
+            for c in ["袁州", "万载", "上高", "宜丰"]
+        ],
+    ]
+    result = loader.ingest(write_csv(tmp_path / "指标填报.csv", rows))
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 6, 1)
+    assert con.execute("select rule from audit.quarantine").fetchall() == [
+        ("indicator_name_mismatch",)
+    ]

@@ -1,5 +1,6 @@
 -- One row per source, with the department that delivers it: files received, loaded,
--- duplicated and rejected, rows read, loaded and quarantined, the three rules broken most,
+-- duplicated and rejected, rows read, loaded and quarantined, the three rules broken most
+-- (by code, and by their Chinese labels),
 -- and days since the last delivery (any file received) against the contract's cadence.
 
 with
@@ -46,14 +47,23 @@ file_stats as (
 
 ),
 
+quality_rules as (
+
+    select * from {{ ref('quality_rules') }}
+
+),
+
 rule_counts as (
 
     select
-        source,
-        rule,
+        quarantine.source,
+        quarantine.rule,
+        coalesce(quality_rules.label_zh, quarantine.rule) as rule_label_zh,
         count(*) as rows_broken
     from quarantine
-    group by source, rule
+    left join quality_rules
+        on quarantine.rule = quality_rules.rule
+    group by quarantine.source, quarantine.rule, quality_rules.label_zh
 
 ),
 
@@ -66,7 +76,13 @@ top_rules as (
             delimiter_text="', '",
             order_by_clause="order by rows_broken desc, rule",
             limit_num=3
-        ) }} as top_rules_broken
+        ) }} as top_rules_broken,
+        {{ dbt.listagg(
+            measure="rule_label_zh || '（' || cast(rows_broken as " ~ dbt.type_string() ~ ") || '）'",
+            delimiter_text="'、'",
+            order_by_clause="order by rows_broken desc, rule",
+            limit_num=3
+        ) }} as top_rules_broken_zh
     from rule_counts
     group by source
 
@@ -107,6 +123,7 @@ final as (
         {{ rate_percent('file_stats.rows_quarantined', 'file_stats.rows_read') }}
             as quarantine_rate,
         top_rules.top_rules_broken,
+        top_rules.top_rules_broken_zh,
 
         -- delivery
         file_stats.last_received_at,
