@@ -14,6 +14,7 @@ final as (
     select
         -- ids
         goal_code,
+        cast(goal_number as integer) as goal_number,
 
         -- the goal
         goal_zh,
