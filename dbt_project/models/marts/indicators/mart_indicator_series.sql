@@ -36,8 +36,8 @@ reports as (
 
 ),
 
--- The contract's formulas, as in mart_indicator_measurements (the yearly totals must agree:
--- see the test on this model).
+-- The contract's formulas, as in mart_indicator_measurements (each year's months must add up
+-- to its counts: tests/singular/assert_series_months_add_up_to_the_measured_years.sql).
 observations as (
 
     select
