@@ -3,7 +3,9 @@
 `write_dashboard(out_dir)` reads the serving copy (warehouse.serving), or the warehouse
 read-only when no serving copy exists yet, and writes `out_dir/index.html`: every plan
 indicator against its target, a county drill-down, monthly pass-rate trends, the test
-items and products that fail most, and each department's data quality. Chinese first,
+items and products that fail most, each department's data quality and the plan's 2035
+goals. The indicator table is mart_indicator_progress: one row per indicator, its progress
+bar to the target, trajectory status and trend line. Chinese first,
 English beneath. The page holds its data, its CSS, a few lines of plain JavaScript and
 plotly.js from the installed plotly package, so it opens on an intranet with no internet.
 Every value from the data goes through Jinja2's autoescaping (table cells) or
@@ -31,11 +33,20 @@ REPORT_FILE = "index.html"
 # The file being written, renamed to REPORT_FILE once whole.
 TMP_PREFIX = ".index-"
 
+#: mart_indicator_progress's statuses, in the order the page counts them.
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "achieved": ("已达标", "Achieved"),
-    "not_achieved": ("未达标", "Not achieved"),
+    "on_track": ("进度正常", "On track"),
+    "off_track": ("进度滞后", "Off track"),
     "no_data": ("暂无数据", "No data"),
     "qualitative": ("定性指标", "Qualitative"),
+    "not_applicable": ("不适用（全市目标）", "Not applicable: a city-wide target"),
+}
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "rate": ("比率", "rate over the period"),
+    "level": ("存量", "level reached by a date"),
+    "increment": ("增量", "count added in the period"),
+    "qualitative": ("定性", "qualitative"),
 }
 SOURCE_LABELS: dict[str, tuple[str, str]] = {
     "market_sampling": ("市场监管抽检", "Market sampling"),
@@ -106,6 +117,32 @@ def exact(value: float | int | None) -> str:
     return "" if value is None else repr(float(value))
 
 
+def progress_percent(actual: float | None, target: float | None) -> float | None:
+    """How far the value has come towards the target, 0-100 (for the progress bar)."""
+    if actual is None or target is None or float(target) <= 0:
+        return None
+    return max(0.0, min(100.0, 100.0 * float(actual) / float(target)))
+
+
+def ratio(value: float | None) -> str:
+    """A progress ratio as the page shows it (1.00 = exactly the pace required)."""
+    return "—" if value is None else f"{float(value):.2f}"
+
+
+def sparkline(points: list[tuple[str, float]], width: int = 96, height: int = 24) -> str:
+    """SVG polyline points for a small trend line (numbers only: nothing to escape)."""
+    if len(points) < 2:
+        return ""
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 4) / (len(values) - 1)
+    return " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, v in enumerate(values)
+    )
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -114,7 +151,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, signed=signed, exact=exact, comparator=comparator)
+    env.filters.update(
+        number=number, signed=signed, exact=exact, comparator=comparator, ratio=ratio
+    )
     return env
 
 
@@ -168,13 +207,25 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
             county_failures[county["county_code"]] = items
     quality = queries.data_quality(con)
     headline = queries.headline(con)
-    status_counts = {s: sum(1 for r in headline if r["status"] == s) for s in STATUS_LABELS}
+    series = queries.city_series(con)
+    for row in headline:
+        row["progress_percent"] = progress_percent(row["actual_value"], row["target_value"])
+        points = series.get(row["indicator_code"], [])
+        row["trend"] = sparkline(points)
+        row["trend_periods"] = f"{points[0][0]}–{points[-1][0]}" if len(points) > 1 else ""
+    by_county = queries.progress_by_county(con)
+    for rows in by_county.values():
+        for row in rows:
+            row["progress_percent"] = progress_percent(row["actual_value"], row["target_value"])
+    headline_statuses = [s for s in STATUS_LABELS if s != "not_applicable"]
+    status_counts = {s: sum(1 for r in headline if r["status"] == s) for s in headline_statuses}
     return {
         "city": city,
         "counties": counties,
         "headline": headline,
         "status_counts": status_counts,
-        "by_county": queries.scorecard_by_county(con),
+        "goals_2035": queries.goals_2035(con),
+        "by_county": by_county,
         "trends": trends,
         "failure_period": period,
         "failures": failures,
@@ -193,6 +244,7 @@ def render(con: duckdb.DuckDBPyConnection, meta: dict | None = None) -> str:
     context.update(
         meta=meta or {},
         status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
         source_labels=SOURCE_LABELS,
         plotly_js=get_plotlyjs(),
     )
@@ -226,10 +278,11 @@ def write_dashboard(out_dir: Path | None = None, source: Path | None = None) -> 
     try:
         missing = con.execute(
             "select count(*) from duckdb_tables() where schema_name = 'marts' "
-            "and table_name in ('mart_indicator_scorecard', 'dim_indicator', 'dim_county', "
+            "and table_name in ('mart_indicator_progress', 'mart_indicator_series', "
+            "'dim_indicator', 'dim_county', 'dim_goal_2035', "
             "'mart_pass_rates', 'mart_failure_reasons', 'mart_data_quality')"
         ).fetchone()[0]
-        if missing < 6:
+        if missing < 8:
             raise ReportError(f"{path} has no marts yet; run `qcity build` first")
         meta = {
             "generated_at": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),

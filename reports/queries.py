@@ -1,7 +1,8 @@
 """What the scorecard dashboard reads from the marts, as plain rows (lists of dicts).
 
 Every number shown comes from a mart unchanged; the report only chooses rows and sums
-counts. The one choice it makes is the *headline* row of each indicator (below).
+counts. The headline of each indicator (which value stands for the target year, and how
+it stands against the target) is mart_indicator_progress's, not the report's.
 """
 
 from __future__ import annotations
@@ -93,21 +94,6 @@ def _order_case(column: str = "indicator_code") -> str:
     return f"case {whens} else {len(INDICATOR_ORDER)} end"
 
 
-def period_end(column: str = "period") -> str:
-    """SQL for the last day of a period as the marts spell it (2025, 2025Q3, 2025-09)."""
-    return f"""
-    case
-        when regexp_full_match({column}, '[0-9]{{4}}')
-            then make_date(cast({column} as integer), 12, 31)
-        when regexp_full_match({column}, '[0-9]{{4}}Q[1-4]')
-            then last_day(make_date(cast(left({column}, 4) as integer),
-                                    cast(right({column}, 1) as integer) * 3, 1))
-        when regexp_full_match({column}, '[0-9]{{4}}-[0-9]{{2}}')
-            then last_day(make_date(cast(left({column}, 4) as integer),
-                                    cast(right({column}, 2) as integer), 1))
-    end"""
-
-
 def city_code(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("select county_code from marts.dim_county where is_whole_city").fetchone()
     return row[0] if row else "360900"
@@ -122,81 +108,81 @@ def counties(con: duckdb.DuckDBPyConnection) -> list[dict]:
     )
 
 
-def headline(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """One row per indicator of the plan: its whole-city scorecard row in the target year.
+_PROGRESS_COLUMNS = """
+            p.indicator_code, ind.name_zh, ind.name_en, ind.target_text, ind.target_year,
+            ind.responsible_departments, ind.data_source, ind.is_measured, p.kind, p.area,
+            p.unit, p.comparator, p.decimals, p.actual_period as period, p.actual_value,
+            p.target_value, p.gap, p.status, p.progress_ratio, p.baseline_value,
+            p.baseline_period, p.sample_size, p.as_of"""
 
-    When that row has no value but a department returned a quarter or a month of the
-    target year, the latest such return is the headline (its period is shown), so a
-    Q3 return is not hidden behind a "no data" for the year.
+
+def headline(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """One row per indicator of the plan: the whole city's row of mart_indicator_progress.
+
+    Which value is the headline (the year's rate so far, a level's latest return, the sum
+    of an increment's quarters) and how it stands against the target are the mart's;
+    the report only orders the rows.
     """
     return _rows(
         con,
         f"""
-        with city as (
-            select * from marts.mart_indicator_scorecard
-            where county_code = (select county_code from marts.dim_county where is_whole_city)
-        ),
-        candidates as (
-            select
-                city.*,
-                row_number() over (
-                    partition by city.indicator_code
-                    order by
-                        city.actual_value is not null desc,
-                        city.period = cast(ind.target_year as varchar) desc,
-                        {period_end("city.period")} desc nulls last,
-                        city.as_of desc nulls last
-                ) as pick
-            from city
-            inner join marts.dim_indicator as ind
-                on city.indicator_code = ind.indicator_code
-            where left(city.period, 4) = cast(ind.target_year as varchar)
-        )
-        select
-            ind.indicator_code,
-            ind.name_zh,
-            ind.name_en,
-            ind.target_text,
-            ind.target_year,
-            ind.responsible_departments,
-            ind.data_source,
-            ind.is_measured,
-            coalesce(c.unit, ind.unit) as unit,
-            coalesce(c.comparator, ind.comparator) as comparator,
-            c.period,
-            c.actual_value,
-            coalesce(c.target_value, ind.target_value) as target_value,
-            c.gap,
-            coalesce(c.status, case when ind.is_qualitative then 'qualitative' else 'no_data' end)
-                as status,
-            c.sample_size,
-            c.as_of
-        from marts.dim_indicator as ind
-        left join candidates as c
-            on c.indicator_code = ind.indicator_code and c.pick = 1
-        order by {_order_case("ind.indicator_code")}, ind.indicator_code
+        select {_PROGRESS_COLUMNS}
+        from marts.mart_indicator_progress as p
+        inner join marts.dim_indicator as ind
+            on p.indicator_code = ind.indicator_code and p.target_year = ind.target_year
+        where p.county_code = (select county_code from marts.dim_county where is_whole_city)
+        order by {_order_case("p.indicator_code")}, p.indicator_code
         """,
     )
 
 
-def scorecard_by_county(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
-    """Every scorecard row, grouped by county code, in indicator then period order."""
+def progress_by_county(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    """Each county's rows of mart_indicator_progress: one per indicator, in the plan's order."""
     rows = _rows(
         con,
         f"""
-        select
-            s.county_code, s.indicator_code, ind.name_zh, ind.name_en, s.period, s.unit,
-            s.actual_value, s.target_value, s.gap, s.status, s.sample_size, s.as_of, s.source
-        from marts.mart_indicator_scorecard as s
-        inner join marts.dim_indicator as ind on s.indicator_code = ind.indicator_code
-        order by s.county_code, {_order_case("s.indicator_code")}, s.indicator_code,
-                 {period_end("s.period")}, s.period
+        select p.county_code, {_PROGRESS_COLUMNS}
+        from marts.mart_indicator_progress as p
+        inner join marts.dim_indicator as ind
+            on p.indicator_code = ind.indicator_code and p.target_year = ind.target_year
+        order by p.county_code, {_order_case("p.indicator_code")}, p.indicator_code
         """,
     )
     grouped: dict[str, list[dict]] = {}
     for row in rows:
         grouped.setdefault(row["county_code"], []).append(row)
     return grouped
+
+
+def city_series(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, float]]]:
+    """indicator code -> the whole city's (period, value) series of the target year and the
+    year before: the year-to-date rate of each month for measured rates, each return for
+    the others (for the indicator table's trend lines)."""
+    rows = con.execute(
+        """
+        select s.indicator_code, s.period,
+               cast(coalesce(s.ytd_value, s.period_value) as double) as value
+        from marts.mart_indicator_series as s
+        inner join marts.dim_indicator as ind on s.indicator_code = ind.indicator_code
+        where s.county_code = (select county_code from marts.dim_county where is_whole_city)
+          and s.period_year between ind.target_year - 1 and ind.target_year
+          and coalesce(s.ytd_value, s.period_value) is not null
+        order by s.indicator_code, s.period_end_date, s.period_start_date desc
+        """
+    ).fetchall()
+    series: dict[str, list[tuple[str, float]]] = {}
+    for code, period, value in rows:
+        series.setdefault(code, []).append((period, value))
+    return series
+
+
+def goals_2035(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The plan's long-term goals for 2035 (qualitative, in the plan's words)."""
+    return _rows(
+        con,
+        "select goal_code, goal_number, goal_zh, goal_en, target_year, kind, plan_sentence "
+        "from marts.dim_goal_2035 order by goal_number",
+    )
 
 
 def monthly_pass_rates(con: duckdb.DuckDBPyConnection, spec: TrendSpec) -> list[dict]:

@@ -3,7 +3,8 @@
 The tables come from the serving copy (warehouse.serving), an immutable file, so the copy
 never holds the warehouse. Each table goes to a CSV file first (DuckDB writes it, psycopg2
 streams it in with COPY), then one PostgreSQL transaction loads every table into a fresh
-staging schema, drops the old tables of `marts` and moves the new ones in: a BI query sees
+staging schema (with the tables' and columns' comments, dbt's descriptions, carried
+over from the serving copy), drops the old tables of `marts` and moves the new ones in: a BI query sees
 the previous version or the new one, never a mix, and a publication that fails half way
 leaves the previous version untouched. `marts` itself is never dropped, so grants others
 made on it survive; tables `marts` held that the new version lacks are dropped, so `marts`
@@ -112,6 +113,45 @@ def _export_tables(
         )
         exported.append((table, columns, csv_path))
     return exported
+
+
+def _comments(duck: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, dict[str, str]]]:
+    """Each marts table's comment and its columns' comments (dbt's descriptions)."""
+    tables = dict(
+        duck.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = ? "
+            "and database_name = current_database()",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    )
+    found: dict[str, tuple[str | None, dict[str, str]]] = {
+        t: (c or None, {}) for t, c in tables.items()
+    }
+    for table, column, comment in duck.execute(
+        "select table_name, column_name, comment from duckdb_columns() where schema_name = ? "
+        "and database_name = current_database() and comment is not null and comment <> ''",
+        [MARTS_SCHEMA],
+    ).fetchall():
+        if table in found:
+            found[table][1][column] = comment
+    return found
+
+
+def _comment_table(cur, schema: str, table: str, comments: tuple[str | None, dict[str, str]]):
+    """Carry a table's and its columns' comments over: BI tools show them as descriptions."""
+    table_comment, column_comments = comments
+    if table_comment:
+        cur.execute(
+            sql.SQL("comment on table {} is {}").format(
+                _ident(schema, table), sql.Literal(table_comment)
+            )
+        )
+    for column, comment in column_comments.items():
+        cur.execute(
+            sql.SQL("comment on column {} is {}").format(
+                _ident(schema, table, column), sql.Literal(comment)
+            )
+        )
 
 
 def _serving_version(duck: duckdb.DuckDBPyConnection) -> str | None:
@@ -226,6 +266,7 @@ def publish_marts(
         try:
             with duckdb.connect(str(source), read_only=True) as duck:
                 exported = _export_tables(duck, Path(tmp))
+                comments = _comments(duck)
                 comment = comment or _serving_version(duck)
         except duckdb.Error as exc:
             raise PostgresPublishError(f"cannot read the marts of {source}: {exc}") from exc
@@ -259,6 +300,7 @@ def publish_marts(
                             fh,
                         )
                     counts[table] = cur.rowcount
+                    _comment_table(cur, _STAGING_SCHEMA, table, comments.get(table, (None, {})))
                 cur.execute(
                     sql.SQL("create schema if not exists {}").format(sql.Identifier(MARTS_SCHEMA))
                 )

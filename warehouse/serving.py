@@ -18,6 +18,9 @@ views over them:
   mix. The publisher never opens the served name for writing, so the writer and the
   readers never touch the same file and no lock is shared.
 
+Tables and columns keep their comments (the dbt descriptions, persisted by dbt), so a BI
+tool browsing the copy shows what each mart and column means.
+
 Each version carries `serving.publication` (one row: sequence number, version, time,
 source) and `serving.published_tables` (row count of every table), so a reader can check
 what it reads. The file is written in the storage format of DuckDB 1.0
@@ -172,6 +175,33 @@ def _select_list(con: duckdb.DuckDBPyConnection, table: str) -> str:
     )
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, table: str, target: str) -> None:
+    """The table's and its columns' comments (dbt's persisted descriptions) onto `target`.
+
+    BI tools show them as the table's and the columns' descriptions; a copy without them
+    would be a table of bare names.
+    """
+    row = con.execute(
+        "select comment from duckdb_tables() "
+        "where database_name = current_database() and schema_name = ? and table_name = ?",
+        [MARTS_SCHEMA, table],
+    ).fetchone()
+    if row and row[0]:
+        con.execute(f"comment on table {target} is {_literal(row[0])}")
+    columns = con.execute(
+        "select column_name, comment from duckdb_columns() "
+        "where database_name = current_database() and schema_name = ? and table_name = ? "
+        "and comment is not null and comment <> '' order by column_index",
+        [MARTS_SCHEMA, table],
+    ).fetchall()
+    for name, comment in columns:
+        con.execute(f"comment on column {target}.{_quote(name)} is {_literal(comment)}")
+
+
 def _previous_sequence(path: Path) -> int:
     if not path.exists():
         return 0
@@ -227,10 +257,12 @@ def _write_version(
         con.execute(f"create schema {new}.{MARTS_SCHEMA}")
         con.execute(f"create schema {new}.{META_SCHEMA}")
         for table in tables:
+            target_table = f"{new}.{MARTS_SCHEMA}.{_quote(table)}"
             con.execute(
-                f"create table {new}.{MARTS_SCHEMA}.{_quote(table)} as "
+                f"create table {target_table} as "
                 f"select {_select_list(con, table)} from {MARTS_SCHEMA}.{_quote(table)}"
             )
+            _copy_comments(con, table, target_table)
             (counts[table],) = con.execute(
                 f"select count(*) from {new}.{MARTS_SCHEMA}.{_quote(table)}"
             ).fetchone()

@@ -16,6 +16,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 COMPARED = (
     "mart_indicator_scorecard",
+    "mart_indicator_progress",
+    "mart_indicator_series",
     "mart_indicator_measurements",
     "mart_pass_rates",
     "mart_failure_reasons",
@@ -25,6 +27,7 @@ COMPARED = (
     "fct_construction_projects",
     "dim_indicator",
     "dim_county",
+    "dim_goal_2035",
     "bridge_indicator_department",
 )
 
@@ -94,3 +97,20 @@ def test_second_copy_appended_only_the_new_loads(
         'select "_load_id", count(*) from raw.market_sampling group by 1 order by 1',
     )
     assert rows == [(1, 10), (5, 3)]
+
+
+def test_marts_carry_their_descriptions_as_comments(
+    postgres_built: Built, postgres_settings: PostgresSettings
+) -> None:
+    rows = postgres_rows(
+        postgres_settings,
+        "select c.relname, coalesce(obj_description(c.oid, 'pg_class'), '') <> '', "
+        "count(*), count(nullif(col_description(c.oid, a.attnum), '')) "
+        "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+        "where n.nspname = 'marts' and c.relkind = 'r' group by c.relname, c.oid",
+    )
+    assert rows
+    for table, has_comment, columns, commented in rows:
+        assert has_comment, table
+        assert commented >= 0.9 * columns, (table, commented, columns)

@@ -59,7 +59,8 @@ def test_status_and_gap_against_the_plans_target(duckdb_built: Built) -> None:
     card = scorecard(duckdb_built)
     food = card[("QUAL_FOOD_DRUG_SAMPLING_PASS_RATE", CITY, "2025")]
     assert food["target_value"] == 98.0 and food["unit"] == "%"
-    assert food["gap"] == pytest.approx(food["actual_value"] - 98.0)
+    # rounded to the indicator's two decimals (-31.33), no float noise
+    assert food["gap"] == pytest.approx(round(food["actual_value"] - 98.0, 2))
     assert food["status"] == "not_achieved" and food["gap"] < 0
     assert food["source"] == "market_sampling"
     assert food["as_of"].isoformat() == "2025-09-01"
@@ -113,3 +114,14 @@ def test_first_batch_had_the_uncorrected_values(first_batch_warehouse: Built) ->
     # Before the corrections M04 failed and M10 passed: 360981 1/2, 360902 2/3.
     assert card[("QUAL_FOOD_DRUG_SAMPLING_PASS_RATE", "360981", "2025")]["actual_value"] == 50.0
     assert card[("STD_LOCAL", CITY, "2025")]["actual_value"] == 58.0
+
+
+def test_no_gap_has_more_decimals_than_its_indicator(duckdb_built: Built) -> None:
+    rows = query(
+        duckdb_built.warehouse,
+        "select s.indicator_code, s.gap, i.decimals from marts.mart_indicator_scorecard s "
+        "join marts.dim_indicator i using (indicator_code) where s.gap is not null",
+    )
+    assert rows
+    for code, gap, decimals in rows:
+        assert gap == round(gap, decimals), (code, gap)

@@ -215,3 +215,57 @@ def test_data_sources_seed_mirrors_the_contracts() -> None:
         assert row["title_en"] == contract.title_en
         assert departments[row["department_code"]] == contract.department
         assert int(row["cadence_days"]) == contract.cadence_days
+
+
+# ---------------------------------------------------------------- kinds and 2035 goals
+
+#: Each kind and the aggregation over a period it implies.
+KIND_AGGREGATIONS = {
+    "rate": {"ratio_of_sums", "latest"},
+    "level": {"latest"},
+    "increment": {"sum"},
+    "qualitative": {"none"},
+}
+#: Words of the plan that make an indicator a rate, a count added, or a level reached.
+RATE_WORDS = ("合格率", "比重")
+INCREMENT_WORDS = ("新增", "每年")
+
+
+@pytest.mark.parametrize("row", INDICATORS, ids=lambda r: r["indicator_code"])
+def test_every_indicator_has_a_kind_its_aggregation_and_area(row: dict[str, str]) -> None:
+    assert row["kind"] in KIND_AGGREGATIONS, row["indicator_code"]
+    assert row["aggregation"] in KIND_AGGREGATIONS[row["kind"]]
+    assert row["area"] in ("city", "city_and_counties")
+    assert row["decimals"].isdigit()
+    assert row["kind_basis"], f"{row['indicator_code']}: say why it is a {row['kind']}"
+
+
+@pytest.mark.parametrize("row", INDICATORS, ids=lambda r: r["indicator_code"])
+def test_kind_follows_the_plans_wording(row: dict[str, str]) -> None:
+    text, kind = row["target_text"], row["kind"]
+    # A rate recomputed from numerators and denominators only where the exports give them.
+    assert (row["aggregation"] == "ratio_of_sums") == (row["indicator_code"] in MEASURED)
+    assert (kind == "qualitative") == (row["comparator"] == "")
+    if kind != "qualitative" and any(w in text for w in INCREMENT_WORDS):
+        assert kind == "increment", text
+    elif kind != "qualitative" and any(w in row["name_zh"] for w in RATE_WORDS):
+        assert kind == "rate", row["name_zh"]
+    if kind == "level" and row["unit"] != "%":
+        assert "新增" not in text and "每年" not in text
+    # A target worded in the plan's own decimals is shown to that many.
+    if row["target_value"] and "." in row["target_value"]:
+        assert int(row["decimals"]) >= len(row["target_value"].split(".")[1])
+
+
+def test_every_kind_of_the_plan_is_present() -> None:
+    assert {row["kind"] for row in INDICATORS} == set(KIND_AGGREGATIONS)
+
+
+def test_the_2035_goals_quote_the_plan() -> None:
+    goals, _ = plan_structure()
+    sentence = next(line for line in goals.splitlines() if line.startswith("到2035年"))
+    rows = _read_seed("plan_goals_2035.csv")
+    assert {row["plan_sentence"] for row in rows} == {sentence}
+    # Every clause of the sentence after 到2035年 is one goal, in the plan's order.
+    assert [row["goal_zh"] for row in rows] == sentence.removesuffix("。").split(",")[1:]
+    assert all(row["goal_en"] and row["target_year"] == "2035" for row in rows)

@@ -48,6 +48,8 @@ class Dashboard:
     panels: dict[str, bool] = field(default_factory=dict)  # county -> hidden
     chart_svgs: dict[str, int] = field(default_factory=dict)  # chart div id -> main-svg count
     options: list[str] = field(default_factory=list)  # county selector values
+    goals: list[tuple[str, str]] = field(default_factory=list)  # 2035 goals: (text, status)
+    body: dict[str, str | None] = field(default_factory=dict)  # <body>'s attributes
     text: str = ""
 
     def headline(self) -> list[Row]:
@@ -66,6 +68,8 @@ class _Walker(HTMLParser):
         self.cell: Cell | None = None
         self.in_value = False
         self.texts: list[str] = []
+        self.goal: list[str] | None = None
+        self.goal_text: str | None = None
 
     def _enclosing(self, predicate) -> dict[str, str | None] | None:
         for tag, attrs in reversed(self.stack):
@@ -76,6 +80,12 @@ class _Walker(HTMLParser):
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = dict(attrs_list)
         classes = (attrs.get("class") or "").split()
+        if tag == "body":
+            self.result.body = attrs
+        if tag == "li" and "data-goal" in attrs:
+            self.goal = [attrs.get("data-status") or ""]
+        if tag == "b" and self.goal is not None and len(self.goal) == 1:
+            self.goal_text = ""
         if tag == "div" and "county-panel" in classes:
             self.result.panels[attrs["data-county"]] = "hidden" in attrs
         if tag == "option" and self._enclosing(lambda t, a: a.get("id") == "county-select"):
@@ -108,6 +118,12 @@ class _Walker(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "b" and self.goal is not None and self.goal_text is not None:
+            self.result.goals.append((self.goal_text, self.goal[0]))
+            self.goal.append(self.goal_text)
+            self.goal_text = None
+        if tag == "li":
+            self.goal = None
         if tag == "span":
             self.in_value = False
         if tag == "td":
@@ -121,6 +137,8 @@ class _Walker(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
+        if self.goal_text is not None:
+            self.goal_text += data
         if self.in_value and self.cell is not None:
             self.cell.shown += data
         if not self._enclosing(lambda t, a: t in ("script", "style")):

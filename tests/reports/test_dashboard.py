@@ -20,7 +20,7 @@ from tests.reports.expected import (
     assert_headline_matches,
     exact,
     indicator_codes,
-    scorecard,
+    progress,
 )
 from tests.serving.built import copy_of
 
@@ -45,15 +45,17 @@ def test_measured_rates_equal_the_hand_worked_oracle(page):
     shown = {row.indicator: row for row in page.headline()}
     for (code, county, period), (rate, _) in EXPECTED_RATES.items():
         if county == CITY and period == "2025":
-            assert float(shown[code].cells["actual_value"].value) == rate, code
+            # the progress mart keeps four decimals (a fixed scale, no float noise)
+            assert float(shown[code].cells["actual_value"].value) == round(rate, 4), code
 
 
 def test_a_quarter_return_is_the_headline_when_the_year_has_no_value(page):
     row = {r.indicator: r for r in page.headline()}["ECON_NATIONAL_LITTLE_GIANTS"]
+    # A level of 20 by Q3 against 30 by December: not achieved yet, and judged on its pace.
     assert (row.period, row.cells["actual_value"].value, row.status) == (
         "2025Q3",
         "20.0",
-        "not_achieved",
+        "off_track",
     )
     # A corrected return replaces the first one: 65 (second batch), not 58.
     std = {r.indicator: r for r in page.headline()}["STD_LOCAL"]
@@ -64,17 +66,25 @@ def test_every_status_has_its_colour_and_words(dashboard_file, page):
     html = dashboard_file.read_text(encoding="utf-8")
     for status, zh, en in (
         ("achieved", "已达标", "Achieved"),
-        ("not_achieved", "未达标", "Not achieved"),
+        ("on_track", "进度正常", "On track"),
+        ("off_track", "进度滞后", "Off track"),
         ("no_data", "暂无数据", "No data"),
         ("qualitative", "定性指标", "Qualitative"),
+        ("not_applicable", "不适用", "Not applicable"),
     ):
         assert f".status-{status} {{ color: var(--{status})" in html
         assert zh in page.text and en in page.text
-    assert {r.status for r in page.headline()} >= {"achieved", "not_achieved", "no_data"}
+    assert {r.status for r in page.headline()} >= {
+        "achieved",
+        "on_track",
+        "off_track",
+        "no_data",
+        "qualitative",
+    }
 
 
 def test_county_drill_down_has_every_county_and_all_its_rows(page, serving_file):
-    rows = scorecard(serving_file)
+    rows = progress(serving_file)
     with duckdb.connect(str(serving_file), read_only=True) as con:
         counties = [
             r[0] for r in con.execute("select county_code from marts.dim_county").fetchall()
@@ -83,15 +93,34 @@ def test_county_drill_down_has_every_county_and_all_its_rows(page, serving_file)
     assert page.options[0] == CITY
     assert page.panels == {c: c != CITY for c in counties}  # only the whole city shown at first
     for county in counties:
-        expected = {
-            (r["indicator_code"], r["period"]): r for r in rows if r["county_code"] == county
-        }
+        expected = {r["indicator_code"]: r for r in rows if r["county_code"] == county}
         shown = page.county_rows(county)
-        assert len(shown) == len(expected), county
+        # one row per indicator: no 2025 "no data" beside the county's 2025-03 and 2025-09
+        assert len(shown) == len({row.indicator for row in shown}) == len(expected) == 34
         for row in shown:
-            mart = expected[(row.indicator, row.period)]
+            mart = expected[row.indicator]
             assert row.status == mart["status"]
+            assert row.period == (mart["actual_period"] or "")
             assert row.cells["actual_value"].value == exact(mart["actual_value"])
+            assert row.cells["target_value"].value == exact(mart["target_value"])
+
+
+def test_a_county_is_not_held_to_a_city_total(page):
+    """A county's return of a city total (袁州区's 8 group standards) is shown, not held to 50."""
+    rows = {row.indicator: row for row in page.county_rows("360902")}
+    group = rows["STD_GROUP"]  # 360902 returned 8 group standards
+    assert group.status == "not_applicable"
+    assert group.cells["actual_value"].value == "8.0"
+    assert group.cells["target_value"].value == group.cells["gap"].value == ""
+    assert "不适用（全市目标）" in page.text
+    assert rows["QUAL_FOOD_DRUG_SAMPLING_PASS_RATE"].status == "off_track"  # a rate: held to 98 %
+
+
+def test_the_2035_goals_are_listed_as_qualitative(page, serving_file):
+    with duckdb.connect(str(serving_file), read_only=True) as con:
+        goals = [r[0] for r in con.execute("select goal_zh from marts.dim_goal_2035").fetchall()]
+    assert len(goals) == 3
+    assert page.goals == [(g, "qualitative") for g in goals]
 
 
 def test_charts_for_trends_failures_and_data_quality(dashboard_file):
@@ -162,6 +191,11 @@ def test_an_empty_warehouse_still_renders(serving_file, tmp_path):
         con.execute(
             "update marts.mart_indicator_scorecard set actual_value = null, status = 'no_data'"
         )
+        con.execute(
+            "update marts.mart_indicator_progress set actual_value = null, gap = null, "
+            "progress_ratio = null, status = 'no_data' where status <> 'not_applicable'"
+        )
+        con.execute("delete from marts.mart_indicator_series")
     page = parse(write_dashboard(tmp_path / "out", source=path).path.read_text(encoding="utf-8"))
     assert len(page.headline()) == 34
     assert "暂无数据" in page.text

@@ -38,6 +38,15 @@ def test_indicator_table_in_the_browser_equals_the_marts(dom, serving_file):
     assert assert_headline_matches(dom, serving_file) == 34
 
 
+def test_one_row_per_indicator_with_its_progress_status(dom):
+    rows = dom.headline()
+    assert len(rows) == len({r.indicator for r in rows}) == 34
+    statuses = {"achieved", "on_track", "off_track", "no_data", "qualitative"}
+    assert {r.status for r in rows} <= statuses
+    assert {r.status for r in rows} >= {"achieved", "on_track", "off_track"}
+    assert dom.goals and {status for _, status in dom.goals} == {"qualitative"}
+
+
 def test_every_chart_was_drawn(dom):
     for chart in CHARTS:
         assert dom.chart_svgs.get(chart, 0) >= 1, chart
@@ -64,13 +73,19 @@ def test_screenshot_is_kept_as_an_artifact(chromium, dashboard_file, tmp_path):
 def test_county_drill_down_in_the_browser(chromium, dashboard_file, tmp_path):
     """Opening the page at #county-360981 (丰城市) shows that county alone."""
     url = dashboard_file.as_uri() + "#county-360981"
-    page = parse(run_chromium(chromium, tmp_path, url, "--dump-dom").stdout)
+    dumped = run_chromium(chromium, tmp_path, url, "--dump-dom").stdout
+    page = parse(dumped)
     assert [county for county, hidden in page.panels.items() if not hidden] == ["360981"]
+    # It opens on the county: the drill-down comes first, above the indicator table.
+    assert page.body.get("data-opened-at") == "360981"
+    assert dumped.index('<section id="counties">') < dumped.index('<section id="scorecard">')
     rows = page.county_rows("360981")
     assert {r.indicator for r in rows} >= {
         "QUAL_FOOD_DRUG_SAMPLING_PASS_RATE",
         "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE",
     }
+    assert len(rows) == len({r.indicator for r in rows}) == 34  # one row per indicator
+    assert {r.status for r in rows if r.indicator.startswith("BRAND_")} == {"not_applicable"}
     shot = artifacts_dir() / "dashboard-county-360981.png"
     run_chromium(chromium, tmp_path, url, f"--screenshot={shot}")
     assert png_size(shot) == WINDOW

@@ -85,6 +85,47 @@ def test_schema_comment_names_the_published_version(published, pg_settings):
     ]
 
 
+def test_every_mart_and_its_columns_carry_their_descriptions(published, serving_file, pg_settings):
+    """dbt's descriptions, persisted as comments, reach BI tools on both copies."""
+    serving = duck_rows(
+        serving_file,
+        "select t.table_name, coalesce(t.comment, '') <> '', count(*), "
+        "count(nullif(c.comment, '')) from duckdb_tables() t "
+        "join duckdb_columns() c using (database_name, schema_name, table_name) "
+        "where t.schema_name = 'marts' group by all",
+    )
+    postgres = postgres_rows(
+        pg_settings,
+        "select c.relname, coalesce(obj_description(c.oid, 'pg_class'), '') <> '', "
+        "count(*), count(nullif(col_description(c.oid, a.attnum), '')) "
+        "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+        "where n.nspname = 'marts' and c.relkind = 'r' group by c.relname, c.oid",
+    )
+    assert sorted(serving) == sorted(postgres)
+    for table, has_comment, columns, commented in postgres:
+        assert has_comment, table
+        assert commented >= 0.9 * columns, (table, commented, columns)
+
+
+def test_progress_keeps_its_fixed_scale_on_postgres(published, pg_settings):
+    types = dict(
+        postgres_rows(
+            pg_settings,
+            "select column_name, format_type(atttypid, atttypmod) from pg_attribute a "
+            "join information_schema.columns c on c.column_name = a.attname "
+            "and c.table_schema = 'marts' and c.table_name = 'mart_indicator_progress' "
+            "where a.attrelid = 'marts.mart_indicator_progress'::regclass",
+        )
+    )
+    assert types["gap"] == types["actual_value"] == "numeric(18,4)"
+    gaps = postgres_rows(
+        pg_settings,
+        "select count(*) from marts.mart_indicator_progress where gap <> round(gap, decimals)",
+    )
+    assert gaps == [(0,)]
+
+
 def test_reader_reads_every_mart(published, pg_settings, reader_role):
     con = as_reader(pg_settings, reader_role)
     try:

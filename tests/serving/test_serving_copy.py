@@ -82,6 +82,21 @@ def test_every_marts_table_is_published_with_its_row_count(warehouse_path, servi
         assert read_publication(con)["version"] == published.version
 
 
+def test_table_and_column_comments_are_published(warehouse_path, serving_dir):
+    with duckdb.connect(str(warehouse_path)) as con:
+        con.execute("comment on table marts.fct_samples is 'One row per sample; it''s the grain'")
+        con.execute("comment on column marts.fct_samples.is_passed is '合格 = true'")
+    published = publish_serving(warehouse_path, directory=serving_dir)
+    with open_serving(published.path) as con:
+        assert con.execute(
+            "select comment from duckdb_tables() where table_name = 'fct_samples'"
+        ).fetchone() == ("One row per sample; it's the grain",)
+        columns = con.execute(
+            "select column_name, comment from duckdb_columns() where table_name = 'fct_samples'"
+        ).fetchall()
+    assert dict(columns) == {"sample_id": None, "is_passed": "合格 = true"}
+
+
 def test_only_the_marts_schema_is_published(warehouse_path, serving_dir):
     published = publish_serving(warehouse_path, directory=serving_dir)
     with open_serving(published.path) as con:

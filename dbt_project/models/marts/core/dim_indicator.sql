@@ -28,6 +28,13 @@ final as (
         responsibility_clause,
         responsible_departments,
 
+        -- what kind of number it is, and how shorter periods make the target year's value
+        kind,
+        aggregation,
+        area,
+        cast(decimals as integer) as decimals,
+        kind_basis,
+
         -- how it is measured
         data_source,
         data_source <> 'indicator_reports' as is_measured,

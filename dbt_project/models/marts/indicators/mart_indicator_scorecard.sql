@@ -94,6 +94,7 @@ joined as (
         indicators.comparator,
         indicators.target_value,
         indicators.target_text,
+        indicators.decimals,
         indicators.data_source as source,
         coalesce(measurements.actual_value, reported_values.reported_value) as actual_value,
         measurements.observed_count as sample_size,
@@ -118,11 +119,16 @@ scored as (
 
     select
         *,
-        case
-            when comparator = '>=' then actual_value - target_value
-            when comparator = '<=' then target_value - actual_value
-            when comparator = '=' then actual_value - target_value
-        end as gap,
+        -- rounded to the indicator's decimals: -6.4, never -6.400000000000006
+        {{ round_to_decimals(
+            "case
+                when comparator = '>=' then actual_value - target_value
+                when comparator = '<=' then target_value - actual_value
+                when comparator = '=' then actual_value - target_value
+            end",
+            'coalesce(decimals, 4)',
+            type_double()
+        ) }} as gap,
         case
             -- a qualitative target is judged by the department: 1 reported = achieved, 0 = not
             when comparator is null then
