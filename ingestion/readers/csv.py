@@ -222,7 +222,7 @@ def _python_batches(
                     rows.append(row)
                     numbers.append(number)
                 else:
-                    detail = f"{len(row)} cells, header has {width}"
+                    detail = f"{len(row)}/{width}"
                     malformed.append((number, delimiter.join(row), detail, row))
                 if len(rows) + len(malformed) >= BATCH_ROWS:
                     yield rows_to_batch(rows, numbers, width, malformed)

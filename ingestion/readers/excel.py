@@ -110,7 +110,7 @@ def _batch(rows: list[list[str]], numbers: list[int], width: int) -> RawBatch:
     # cells are kept in the original row only if non-empty, as a malformed row. A note or
     # sign-off line merged across the sheet is no data row: it is left for the engine to skip.
     malformed = [
-        (n, ",".join(r), f"{len(r)} cells, header has {width}", r)
+        (n, ",".join(r), f"{len(r)}/{width}", r)
         for r, n in zip(rows, numbers, strict=True)
         if any(c.strip() for c in r[width:]) and not is_trailer(r)
     ]

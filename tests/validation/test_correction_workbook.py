@@ -268,7 +268,7 @@ def test_every_generated_sheet_fixed_and_sent_back_loads(tmp_path: Path, loader,
         rows = rows_at_fault(con, result)
         book = books[result.source]
         summary = {r[0]: r[6] for r in book["汇总"].iter_rows(min_row=2, values_only=True)}
-        label = f"{result.file}［{result.sheet}］" if result.sheet else result.file
+        label = f"{result.file}［{result.sheet_label}］" if result.sheet_label else result.file
         sheet = book[summary[label].split("「")[1].split("」")[0]]
         top, shown = _sheet_rows(sheet)
         assert shown[top][: len(result.header_row)] == [h or None for h in result.header_row]
