@@ -37,7 +37,7 @@ NO_TRACKING = {
 #: admin password and no TLS. QCITY_AIRFLOW_HOST=0.0.0.0 (or an address) opens it up.
 DEFAULT_API_HOST = "127.0.0.1"
 API_PORT = 8080
-PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+LOGIN_FILE = "simple_auth_manager_passwords.json.generated"
 
 
 def api_host() -> str:
@@ -183,7 +183,7 @@ def keep_login_private(home: Path) -> Path:
     tightened. Returns the file's path.
     """
     os.umask(os.umask(0o077) | 0o077)
-    password_file = home / PASSWORD_FILE
+    password_file = home / LOGIN_FILE
     if password_file.exists():
         password_file.chmod(0o600)
     return password_file

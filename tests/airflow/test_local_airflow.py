@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.local_airflow import PASSWORD_FILE, airflow_command, airflow_env
+from orchestration.local_airflow import LOGIN_FILE, airflow_command, airflow_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -63,7 +63,7 @@ def test_the_ui_listens_on_this_machine_only_by_default(
 def test_the_generated_password_file_is_owner_only(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _first_login(home)
-    password_file = home / PASSWORD_FILE
+    password_file = home / LOGIN_FILE
     assert "admin" in json.loads(password_file.read_text())
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
 
@@ -71,7 +71,7 @@ def test_the_generated_password_file_is_owner_only(tmp_path: Path) -> None:
 def test_a_readable_password_file_of_an_earlier_run_is_tightened(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    password_file = home / PASSWORD_FILE
+    password_file = home / LOGIN_FILE
     password_file.write_text('{"admin": "secret"}\n')
     password_file.chmod(0o644)
     _first_login(home)
