@@ -24,6 +24,7 @@ from ingestion.contracts.schema import FileNameRule
 from ingestion.errors import FileRejected
 from ingestion.header import HeaderMatch
 from ingestion.hooks import CHILD_TABLES, HELPER_COLUMNS, WHEN_ABSENT
+from ingestion.hooks.base import RAW_PREFIX
 from ingestion.normalize.dates import parse_date
 from ingestion.normalize.numbers import parse_integer, parse_number
 from ingestion.normalize.periods import parse_period
@@ -428,9 +429,14 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
     typed = pa.table({c.name: values[c.name] for c in contract.columns})
     typed = typed.append_column("_row_number", raw_batch.row_numbers)
     checked = typed
-    for hook in contract.helper_columns:
-        for name, column in HELPER_COLUMNS[hook](contract, typed).items():
-            checked = checked.append_column(name, column)
+    if contract.helper_columns:
+        # Helpers state facts about a row; some need the cell as typed (a unit in a number).
+        seen = typed
+        for name, text in raw_text.items():
+            seen = seen.append_column(f"{RAW_PREFIX}{name}", text)
+        for hook in contract.helper_columns:
+            for name, column in HELPER_COLUMNS[hook](contract, seen).items():
+                checked = checked.append_column(name, column)
     return ParsedBatch(
         raw_batch,
         typed,

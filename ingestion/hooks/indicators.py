@@ -7,6 +7,8 @@ import re
 import pyarrow as pa
 
 from ingestion.contracts import Contract, indicators
+from ingestion.hooks.base import RAW_PREFIX
+from ingestion.normalize.numbers import unit_in
 from ingestion.normalize.text import squeeze
 
 _QUOTES_AND_PUNCT = re.compile(r"[\"'“”‘’「」《》()（）、,，.。·]")
@@ -47,13 +49,22 @@ def expected_indicator_name(contract: Contract, table: pa.Table) -> dict[str, pa
 
 
 def expected_indicator_unit(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+    """The indicator's unit beside the unit column and the unit typed in the value cell
+    (`33家` is read when 家 is the indicator's unit; `3人` is a unit mismatch)."""
     plan = indicators()
     codes = table["indicator_code"].to_pylist()
+    raw_values = (
+        table[f"{RAW_PREFIX}value"].to_pylist()
+        if f"{RAW_PREFIX}value" in table.column_names
+        else [None] * len(codes)
+    )
+    expected = pa.array([(plan[c].unit or "") if c in plan else None for c in codes], pa.string())
     return {
-        "_expected_unit": pa.array(
-            [(plan[c].unit or "") if c in plan else None for c in codes], pa.string()
-        ),
+        "_expected_unit": expected,
         "_unit_norm": pa.array(
             [None if u is None else squeeze(u) for u in table["unit"].to_pylist()], pa.string()
         ),
+        # compared in a pair of its own: the suite sees each column in one pair only
+        "_value_unit": pa.array([unit_in(v) for v in raw_values], pa.string()),
+        "_expected_value_unit": expected,
     }

@@ -29,6 +29,15 @@ def _below_detection_words() -> frozenset[str]:
     return frozenset(squeeze(w).lower() for w in common_rules().below_detection)
 
 
+def unit_in(value: str | None) -> str | None:
+    """The unit typed after a number (`33家` → 家, `１００％` → %), None when there is none."""
+    if value is None:
+        return None
+    text = _LEADING_COMPARATOR.sub("", _THOUSANDS.sub("", squeeze(value)))
+    match = _NUMBER.match(text)
+    return (text[match.end() :] or None) if match else None
+
+
 def parse_number(value: str) -> ParsedNumber:
     """`0.79g/kg` → 0.79; `<0.01`, `未检出`, `ND` → below detection (no value).
 

@@ -220,3 +220,24 @@ def test_an_indicator_name_with_its_unit_in_brackets_is_no_mismatch(
     assert con.execute("select rule from audit.quarantine").fetchall() == [
         ("indicator_name_mismatch",)
     ]
+
+
+def test_a_unit_typed_in_the_value_cell_must_be_the_indicators(tmp_path: Path, loader, con) -> None:
+    rows = [
+        INDICATOR_HEADER,
+        ["ECON_NATIONAL_LITTLE_GIANTS", "", "", "2025", "33家", "家", ""],
+        ["ECON_DIGITAL_CORE_GDP_SHARE", "", "", "2025", "１００％", "%", ""],
+        ["ECON_NATIONAL_LITTLE_GIANTS", "", "樟树", "2025", "3人", "家", ""],
+        *[["STD_LOCAL", "", c, "2025", "3", "项", ""] for c in ["袁州", "万载", "高安"]],
+    ]
+    result = loader.ingest(write_csv(tmp_path / "指标填报.csv", rows))
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 5, 1)
+    values = dict(
+        con.execute(
+            "select indicator_code, value from raw.indicator_reports where county_code = '360900'"
+        ).fetchall()
+    )
+    assert values == {"ECON_NATIONAL_LITTLE_GIANTS": 33.0, "ECON_DIGITAL_CORE_GDP_SHARE": 100.0}
+    assert con.execute("select row_number, rule, column_name from audit.quarantine").fetchall() == [
+        (4, "unit_mismatch", "value")
+    ]
