@@ -93,6 +93,22 @@ def _best(preview: list[list[str]], contracts: list[Contract]) -> HeaderMatch | 
     return best if best is not None and len(best.positions) >= MIN_MATCHES else None
 
 
+@cache
+def _to_simplified():
+    import opencc  # the dictionaries ship in the wheel: nothing is fetched
+
+    return opencc.OpenCC("t2s")
+
+
+def _reject_traditional(preview: list[list[str]], contracts: list[Contract]) -> None:
+    """A table whose headers only match once written in simplified characters is a
+    look-alike the contract names: the clerk is asked for simplified headers."""
+    convert = _to_simplified().convert
+    simplified = [[convert(cell) for cell in row] for row in preview]
+    if simplified != preview and _best(simplified, contracts) is not None:
+        raise FileRejected("traditional_headers")
+
+
 def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMatch:
     """The best (row, contract) pair in the preview, scored by matched then required columns.
 
@@ -104,6 +120,7 @@ def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMa
         if detected is not None:
             return detected
         if any(any(c.strip() for c in row) for row in preview):
+            _reject_traditional(preview, all_contracts())
             raise FileRejected("unknown_source", str(len(preview)))
         raise FileRejected("empty")
     wanted = _best(preview, [get_contract(source)])
@@ -119,5 +136,6 @@ def find_header(preview: list[list[str]], source: str | None = None) -> HeaderMa
             f"指定的是“{requested.title_zh}”，表头更像“{detected.contract.title_zh}”",
         )
     if wanted is None:
+        _reject_traditional(preview, [get_contract(source)])
         raise FileRejected("no_header", str(len(preview)))
     return wanted

@@ -58,3 +58,18 @@ def test_a_look_alike_is_named_for_what_it_is(
     result = loader.ingest(make(tmp_path / name))
     assert (result.status, result.reject_rule) == ("rejected", rule)
     assert says in result.error
+
+
+def test_a_table_in_traditional_characters_asks_for_simplified_headers(
+    tmp_path: Path, loader
+) -> None:
+    from opencc import OpenCC
+
+    from tests.conftest import MARKET_HEADER, good_market_rows, write_csv
+
+    to_traditional = OpenCC("s2t").convert
+    header = [to_traditional(h) for h in MARKET_HEADER]
+    assert header != MARKET_HEADER  # 抽樣編號, 檢驗結論 …
+    result = loader.ingest(write_csv(tmp_path / "抽檢結果.csv", [header, *good_market_rows(3)]))
+    assert (result.status, result.reject_rule) == ("rejected", "traditional_headers")
+    assert "请使用简体中文表头" in result.error
