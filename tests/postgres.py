@@ -37,3 +37,28 @@ def postgres_rows(settings: PostgresSettings, sql: str) -> list[tuple]:
             return cur.fetchall()
     finally:
         con.close()
+
+
+def reader_role_name(tag: str) -> str:
+    """A BI reader role of the test's own: roles are server-wide, tests run side by side."""
+    return f"bi_reader_{tag}{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def drop_role(settings: PostgresSettings, role: str) -> None:
+    """Drop a test's role once the databases holding its grants are gone."""
+    con = settings.connect(dbname="postgres")
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f'drop role if exists "{role}"')
+    finally:
+        con.close()
+
+
+def throwaway_reader_role(settings: PostgresSettings, tag: str) -> Iterator[str]:
+    """A reader role for a fixture to yield from; afterwards the database its grants live
+    in is dropped first, then the role."""
+    role = reader_role_name(tag)
+    yield role
+    drop_database(settings)
+    drop_role(settings, role)

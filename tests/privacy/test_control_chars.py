@@ -8,7 +8,6 @@ and `qcity publish --postgres` until someone deleted rows by hand.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from ingestion.normalize.text import clean_text
 from qcity.cli import app
 from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
 from tests.dbt.conftest import dbt_paths, qcity_build
-from tests.postgres import postgres_rows, throwaway_database
+from tests.postgres import postgres_rows, throwaway_database, throwaway_reader_role
 from warehouse.load import Loader
-from warehouse.postgres_copy import PostgresSettings, drop_database
+from warehouse.postgres_copy import PostgresSettings
 
 
 def test_clean_text_drops_control_characters_but_keeps_line_breaks() -> None:
@@ -39,16 +38,7 @@ def pg_settings() -> Iterator[PostgresSettings]:
 @pytest.fixture
 def reader_role(pg_settings: PostgresSettings) -> Iterator[str]:
     """A reader role of this test's own (roles are server-wide)."""
-    role = f"bi_reader_nul{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    yield role
-    drop_database(pg_settings)  # the role's grants live in the database; drop them first
-    con = pg_settings.connect(dbname="postgres")
-    try:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(f'drop role if exists "{role}"')
-    finally:
-        con.close()
+    yield from throwaway_reader_role(pg_settings, "nul")
 
 
 def test_a_nul_byte_in_a_cell_reaches_postgres_without_it(

@@ -11,7 +11,6 @@ dashboard, then PostgreSQL (`qcity build --target postgres`), then `qcity publis
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from ingestion.privacy import all_free_text_columns
 from qcity.cli import app
 from tests.dbt.conftest import dbt_paths, new_warehouse, qcity_build
 from tests.dbt.dataset import FIRST_BATCH, Load, write_loads
-from tests.postgres import postgres_rows, throwaway_database
+from tests.postgres import drop_role, postgres_rows, reader_role_name, throwaway_database
 from warehouse.postgres_copy import PostgresSettings, drop_database
 
 #: (cell text, the personal data in it that must not come out)
@@ -86,7 +85,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         ).fetchone()[0]
     build_db = next(throwaway_database("qcity_privacy_build"))
     publish_db = next(throwaway_database("qcity_privacy_publish"))
-    role = f"bi_reader_priv{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    role = reader_role_name("priv")
     env = {
         "QCITY_BUILD_DIR": str(base / "build"),
         "QCITY_SERVING_DIR": str(base / "serving"),
@@ -111,13 +110,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     finally:
         for settings in (build_db, publish_db):
             drop_database(settings)
-        con = build_db.connect(dbname="postgres")
-        try:
-            con.autocommit = True
-            with con.cursor() as cur:
-                cur.execute(f'drop role if exists "{role}"')
-        finally:
-            con.close()
+        drop_role(build_db, role)
 
 
 def _found(rows_by_relation: dict[str, list[tuple]]) -> dict[str, list[str]]:
