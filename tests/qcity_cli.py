@@ -6,7 +6,11 @@ in_process=True)` invokes the same typer app with the same arguments and environ
 returns the same shape: exit code, stdout, stderr, and an uncaught exception's traceback on
 stderr as the interpreter would print it (so "no Traceback on stderr" still means something).
 Keep at least one real child process per command: exit codes and stderr as the shell sees
-them are what those tests prove.
+them are what those tests prove. In this process the environment is restored after each call,
+so state a command keeps for the life of its process does not carry over: GX's context is
+cached per build folder and finds its folders in environment variables it sets once, so a
+second call with the same QCITY_BUILD_DIR fails. Sequences of calls on one build folder (the
+generate-then-ingest end-to-end test) run as child processes.
 """
 
 from __future__ import annotations
