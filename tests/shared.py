@@ -45,3 +45,23 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return root
+
+
+def _migrate_and_parse(base: Path) -> None:
+    from unittest import mock
+
+    from orchestration.local_airflow import airflow_env, prepare
+
+    with mock.patch.dict(os.environ, {"QCITY_DBT_MANIFEST_DIR": str(base / "dbt")}):
+        prepare(airflow_env(base), pool=False)  # AIRFLOW_HOME and sqlite:///{base}/airflow.db
+
+
+def prepared_airflow(factory: pytest.TempPathFactory, home: Path, manifest_dir: Path) -> None:
+    """A migrated SQLite metadata database in `home` and the dbt manifest in `manifest_dir`,
+    copied from the ones made once per run (`airflow db migrate` and `dbt parse` take half a
+    minute); `orchestration.local_airflow.prepare` then finds both current."""
+    shared = built_once(factory, "airflow-home", _migrate_and_parse)
+    home.mkdir(parents=True, exist_ok=True)
+    for name in ("airflow.db", "airflow.db.migrated"):
+        shutil.copy2(shared / name, home / name)
+    shutil.copytree(shared / "dbt", manifest_dir, dirs_exist_ok=True)

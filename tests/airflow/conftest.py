@@ -23,22 +23,12 @@ if "airflow" in sys.modules:  # pragma: no cover - a guard for the test set-up i
     raise RuntimeError("tests/airflow must configure Airflow before anything imports it")
 
 from orchestration.local_airflow import configure
-from tests.shared import built_once
+from tests.shared import prepared_airflow
 
 AIRFLOW_TEST_HOME = Path(tempfile.mkdtemp(prefix="qcity-airflow-tests-"))
 os.environ["QCITY_DBT_MANIFEST_DIR"] = str(AIRFLOW_TEST_HOME / "dbt")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 configure(AIRFLOW_TEST_HOME)
-
-
-def _migrate_and_parse(base: Path) -> None:
-    """A migrated metadata database and the dbt manifest, made once per test run."""
-    from unittest import mock
-
-    from orchestration.local_airflow import prepare
-
-    with mock.patch.dict(os.environ, {"QCITY_DBT_MANIFEST_DIR": str(base / "dbt")}):
-        prepare({"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{base}/airflow.db"}, pool=False)
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +40,8 @@ def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     finds both current and does nothing)."""
     from orchestration.local_airflow import ensure_pool, prepare
 
-    shared = built_once(tmp_path_factory, "airflow-home", _migrate_and_parse)
     database = Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
-    for name in ("airflow.db", "airflow.db.migrated"):
-        shutil.copy2(shared / name, database.with_name(name))
-    shutil.copytree(shared / "dbt", os.environ["QCITY_DBT_MANIFEST_DIR"], dirs_exist_ok=True)
+    prepared_airflow(tmp_path_factory, database.parent, Path(os.environ["QCITY_DBT_MANIFEST_DIR"]))
     prepare(pool=False)
     import airflow  # noqa: F401  (configured above)
 
