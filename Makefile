@@ -44,9 +44,12 @@ demo: $(VENV)/.synced
 airflow: $(VENV)/.synced
 	AIRFLOW_HOME=$(AIRFLOW_HOME) $(BIN)/python -m orchestration.local_airflow standalone
 
+# The suite in parallel (pytest-xdist): one worker per core, each test module a unit of work
+# handed out slow modules first (tests/conftest.py orders them). TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
 test: $(VENV)/.synced
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m benchmarks.run $(ONLY)

@@ -54,6 +54,30 @@ def write_xls(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
+def _weight(item: pytest.Item) -> int:
+    """2 for tests on the local services (the Airflow topology: minutes), 1 for slow, 0."""
+    if item.get_closest_marker("services"):
+        return 2
+    return 1 if item.get_closest_marker("slow") else 0
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the run for `pytest -n 2 --dist loadfile --no-loadscope-reorder` (`make test`).
+
+    Under `--dist loadfile` each test module is one unit of work, handed to whichever worker
+    is free in this order, so module fixtures are set up once, on one worker. Modules holding
+    a `services` test start first, then those holding a `slow` test, then the rest, each in
+    collection order: the long units never end up last on one worker while the other idles.
+    Without xdist only the order of the modules changes.
+    """
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    ordered = sorted(modules.values(), key=lambda tests: -max(map(_weight, tests)))
+    items[:] = [item for tests in ordered for item in tests]
+
+
 @pytest.fixture(autouse=True)
 def build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Reports, workbooks and Data Docs of a test go to its own folder, never the repo's."""

@@ -23,6 +23,7 @@ if "airflow" in sys.modules:  # pragma: no cover - a guard for the test set-up i
     raise RuntimeError("tests/airflow must configure Airflow before anything imports it")
 
 from orchestration.local_airflow import configure
+from tests.shared import prepared_airflow
 
 AIRFLOW_TEST_HOME = Path(tempfile.mkdtemp(prefix="qcity-airflow-tests-"))
 os.environ["QCITY_DBT_MANIFEST_DIR"] = str(AIRFLOW_TEST_HOME / "dbt")
@@ -31,10 +32,16 @@ configure(AIRFLOW_TEST_HOME)
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[Path]:
-    """Migrated metadata database, the warehouse pool, and the dbt manifest."""
+def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Migrated metadata database, the warehouse pool, and the dbt manifest.
+
+    `airflow db migrate` and `dbt parse` take half a minute: they run once per test run and
+    each xdist worker copies the result into its own AIRFLOW_TEST_HOME (then `prepare`
+    finds both current and does nothing)."""
     from orchestration.local_airflow import ensure_pool, prepare
 
+    database = Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+    prepared_airflow(tmp_path_factory, database.parent, Path(os.environ["QCITY_DBT_MANIFEST_DIR"]))
     prepare(pool=False)
     import airflow  # noqa: F401  (configured above)
 

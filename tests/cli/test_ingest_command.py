@@ -1,4 +1,8 @@
-"""`qcity ingest` as a user runs it: a real subprocess, JSON lines, exit codes."""
+"""`qcity ingest` as a user runs it: JSON lines, exit codes, one-sentence errors.
+
+The exit codes and the quiet stderr are proven in real child processes; the other tests run
+the same command in this process (tests/qcity_cli.py), which proves the same for them.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,15 @@ import sys
 from pathlib import Path
 
 from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
+from tests.qcity_cli import run_qcity
 
 
-def run_ingest(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_ingest(
+    warehouse: Path, *args: str, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`qcity ingest ARGS`; in a child process of its own when `process`."""
     env = {**os.environ, "QCITY_WAREHOUSE": str(warehouse)}
-    return subprocess.run(
-        [sys.executable, "-m", "qcity.cli", "ingest", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_qcity("ingest", *args, env=env, in_process=not process)
 
 
 def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
@@ -29,7 +31,7 @@ def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
     os.utime(empty, ns=(good.stat().st_mtime_ns + 10**9,) * 2)  # received after good.csv
     warehouse = tmp_path / "w.duckdb"
 
-    first = run_ingest(warehouse, "--json", str(good))
+    first = run_ingest(warehouse, "--json", str(good), process=True)
     assert first.returncode == 0, first.stderr
     line = json.loads(first.stdout)
     assert set(line) == {
@@ -52,7 +54,7 @@ def test_json_lines_and_exit_codes(tmp_path: Path) -> None:
         None,
     )
 
-    second = run_ingest(warehouse, "--json", str(good), str(empty))
+    second = run_ingest(warehouse, "--json", str(good), str(empty), process=True)
     assert second.returncode == 1
     lines = [json.loads(x) for x in second.stdout.splitlines()]
     assert [x["status"] for x in lines] == ["duplicate", "rejected"]
@@ -140,7 +142,7 @@ def test_busy_warehouse_fails_with_a_sentence(tmp_path: Path) -> None:
     good = write_csv(tmp_path / "good.csv", [MARKET_HEADER, *good_market_rows(3)])
     holder = _hold_warehouse(warehouse, 20)
     try:
-        done = run_ingest(warehouse, "--wait", "0", str(good))
+        done = run_ingest(warehouse, "--wait", "0", str(good), process=True)
     finally:
         holder.kill()
         holder.wait()

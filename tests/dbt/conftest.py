@@ -1,8 +1,10 @@
 """Warehouses built once per session with `qcity build`, shared by the dbt tests.
 
-dbt runs cost seconds each, so every build here happens once: the DuckDB warehouse is built
-after the first batch of loads and again (incrementally) after the second; a copy is built
-with --full-refresh; PostgreSQL gets the same two builds in a throw-away database.
+dbt runs cost seconds each, so every build here happens once per test run, shared by the
+xdist workers (tests/shared.py): the DuckDB warehouse is built after the first batch of loads
+and again (incrementally) after the second; a copy is built with --full-refresh. Tests only
+read these files. PostgreSQL gets the same two builds in a throw-away database (one per
+worker that needs it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typer.testing import CliRunner
 from qcity.cli import app
 from tests.dbt.dataset import FIRST_BATCH, SECOND_BATCH, write_loads
 from tests.postgres import throwaway_database
+from tests.shared import built_once
 from warehouse.postgres_copy import PostgresSettings
 from warehouse.schema import ensure_schema
 
@@ -74,42 +77,50 @@ def new_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-@pytest.fixture(scope="session")
-def first_batch_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The DuckDB warehouse built after loads 1-4 only (a frozen copy)."""
-    base = tmp_path_factory.mktemp("duckdb")
+def _build_first_batch(base: Path) -> None:
     warehouse = base / "qcity.duckdb"
     with new_warehouse(warehouse) as con:
         write_loads(con, FIRST_BATCH)
-    with dbt_paths(base / "first") as target:
+    with dbt_paths(base / "first"):
         qcity_build(warehouse)
-    frozen = base / "first_batch.duckdb"
-    shutil.copy(warehouse, frozen)
-    return Built(frozen, target)
+    shutil.copy(warehouse, base / "first_batch.duckdb")
+
+
+@pytest.fixture(scope="session")
+def first_batch_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The DuckDB warehouse built after loads 1-4 only (a frozen copy)."""
+    base = built_once(tmp_path_factory, "dbt-first-batch", _build_first_batch)
+    return Built(base / "first_batch.duckdb", base / "first" / "target")
 
 
 @pytest.fixture(scope="session")
 def duckdb_built(first_batch_warehouse: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The DuckDB warehouse after both batches, the second built incrementally."""
-    base = tmp_path_factory.mktemp("duckdb-incremental")
-    warehouse = base / "qcity.duckdb"
-    shutil.copy(first_batch_warehouse.warehouse, warehouse)
-    with new_warehouse(warehouse) as con:
-        write_loads(con, SECOND_BATCH)
-    with dbt_paths(base) as target:
-        qcity_build(warehouse)
-    return Built(warehouse, target)
+
+    def build(base: Path) -> None:
+        warehouse = base / "qcity.duckdb"
+        shutil.copy(first_batch_warehouse.warehouse, warehouse)
+        with new_warehouse(warehouse) as con:
+            write_loads(con, SECOND_BATCH)
+        with dbt_paths(base):
+            qcity_build(warehouse)
+
+    base = built_once(tmp_path_factory, "dbt-incremental", build)
+    return Built(base / "qcity.duckdb", base / "target")
 
 
 @pytest.fixture(scope="session")
 def duckdb_full_refresh(duckdb_built: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
     """A copy of the final warehouse rebuilt from all history with --full-refresh."""
-    base = tmp_path_factory.mktemp("duckdb-full-refresh")
-    warehouse = base / "qcity.duckdb"
-    shutil.copy(duckdb_built.warehouse, warehouse)
-    with dbt_paths(base) as target:
-        qcity_build(warehouse, "--full-refresh")
-    return Built(warehouse, target)
+
+    def build(base: Path) -> None:
+        warehouse = base / "qcity.duckdb"
+        shutil.copy(duckdb_built.warehouse, warehouse)
+        with dbt_paths(base):
+            qcity_build(warehouse, "--full-refresh")
+
+    base = built_once(tmp_path_factory, "dbt-full-refresh", build)
+    return Built(base / "qcity.duckdb", base / "target")
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +139,13 @@ def postgres_built(
     """The same two builds on PostgreSQL: the first batch, then the second incrementally."""
     base = tmp_path_factory.mktemp("postgres")
     env = {"QCITY_PG_DBNAME": postgres_settings.dbname}
+    # The copy opens the DuckDB file for writing: use copies, the shared files stay
+    # readable by the other tests (and workers) meanwhile.
+    first, second = base / "first.duckdb", base / "second.duckdb"
+    shutil.copy(first_batch_warehouse.warehouse, first)
+    shutil.copy(duckdb_built.warehouse, second)
     with dbt_paths(base / "first"):
-        qcity_build(first_batch_warehouse.warehouse, "--target", "postgres", env=env)
+        qcity_build(first, "--target", "postgres", env=env)
     with dbt_paths(base / "second") as target:
-        qcity_build(duckdb_built.warehouse, "--target", "postgres", env=env)
+        qcity_build(second, "--target", "postgres", env=env)
     return Built(duckdb_built.warehouse, target)
