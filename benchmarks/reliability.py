@@ -74,10 +74,10 @@ def _accounted_rows(warehouse: Path) -> int:
         con.close()
 
 
-def _market_csv(path: Path, rows: int, seed: int) -> Path:
+def _market_csv(path: Path, rows: int, seed: int, defect_share: float = 0.02) -> Path:
     from ingestion.generate import write_market_sampling_csv
 
-    write_market_sampling_csv(path, rows, seed=seed, defect_share=0.02)
+    write_market_sampling_csv(path, rows, seed=seed, defect_share=defect_share)
     return path
 
 
@@ -115,7 +115,7 @@ def kills(work: Path, trials: int) -> dict[str, object]:
 
 def _with_misfits(path: Path, rows: int) -> Path:
     """A clean CSV with three rows given one cell too many (a stray comma)."""
-    _market_csv(path, rows, seed=7)
+    _market_csv(path, rows, seed=7, defect_share=0.0)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     for number in MISFIT_ROWS:  # row numbers as Excel shows them (title row, header row)
         if number - 1 < len(lines):
@@ -145,7 +145,7 @@ def full_disk(work: Path) -> dict[str, object]:
         return {"skipped": "needs root to mount a tmpfs"}
     mount = work / "small-disk"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)]).returncode:
         return {"skipped": "tmpfs mount refused"}
     try:
         export = _market_csv(work / "抽检合格信息-大.csv", 120_000, seed=3)
