@@ -20,6 +20,9 @@ import shutil
 from itertools import islice
 from pathlib import Path
 
+from opencc import OpenCC
+
+from ingestion.contracts import get_contract
 from ingestion.generate import bad_files
 from ingestion.generate import contract_view as cv
 from ingestion.generate.agri import FULL_COLUMNS as AGRI_COLUMNS
@@ -478,3 +481,13 @@ def _unsorted(run: _Run) -> None:
     )
     # No header can be recognised, so no row is ever read as data: rows_read stays 0.
     run.rejected(path, None, "xlsx", None, "unknown_source")
+
+    # A sampling list typed in traditional characters (a Hong Kong or Taiwan template):
+    # a look-alike, rejected asking for simplified headers.
+    traditional = "_unsorted/食品抽檢結果（繁體）.xlsx"
+    to_traditional = OpenCC("s2t").convert
+    market = get_contract("market_sampling")
+    header = [to_traditional(market.column(c).aliases[0]) for c in MARKET_COLUMNS[:9]]
+    rows = [[to_traditional(f"样品{n}") for _ in header] for n in range(1, 6)]
+    bad_files.write_table_xlsx(run.out / traditional, "食品安全監督抽檢信息", header, rows)
+    run.rejected(traditional, None, "xlsx", None, "traditional_headers")

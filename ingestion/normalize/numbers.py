@@ -30,12 +30,15 @@ def _below_detection_words() -> frozenset[str]:
 
 
 def unit_in(value: str | None) -> str | None:
-    """The unit typed after a number (`33家` → 家, `１００％` → %), None when there is none."""
+    """The unit typed after a number (`33家` → 家, `１００％` → %); None when there is none,
+    or when the cell is no number at all (that is the number's problem, not the unit's)."""
     if value is None:
         return None
     text = _LEADING_COMPARATOR.sub("", _THOUSANDS.sub("", squeeze(value)))
     match = _NUMBER.match(text)
-    return (text[match.end() :] or None) if match else None
+    if not match or not _UNIT.match(text[match.end() :]):
+        return None
+    return text[match.end() :] or None
 
 
 def parse_number(value: str) -> ParsedNumber:
