@@ -159,6 +159,8 @@ def full_disk(work: Path) -> dict[str, object]:
             "inconsistent": len(_check(warehouse)),
         }
         statuses = _statuses(warehouse)
+        alerts = _alert_kinds(warehouse)
+        spooled = sorted(p.name for p in (work / "build" / "alerts" / "spool").glob("*"))
         subprocess.run(["mount", "-o", "remount,size=2g", str(mount)], check=True)
         retry = _cli(["ingest", "--json", str(export)], warehouse, work)
         out, _ = retry.communicate(timeout=900)
@@ -166,7 +168,8 @@ def full_disk(work: Path) -> dict[str, object]:
         return {
             "first run": first,
             "manifest after the fault": statuses,
-            "alerts queued after the fault": _alert_kinds(warehouse),
+            "alerts queued after the fault": alerts,
+            "data team alerts spooled": len(spooled),
             "after space was freed": line.get("status"),
             "rows lost": 120_000 - _accounted_rows(warehouse),
         }
