@@ -1,13 +1,76 @@
 -- One row per measured indicator x county x year with data, plus the whole city (360900):
--- the four rates the contract computes from departmental exports, never from returns, as
--- passed / all observations of int_measured_observations (where the formulas live). The
--- year is the calendar year of the sampling date (round-1 acceptance date for projects).
+-- the four rates the contract computes from departmental exports, never from returns.
+--   QUAL_FOOD_DRUG_SAMPLING_PASS_RATE  market samples of type food or drug: passed / all
+--   QUAL_MFG_PRODUCT_PASS_RATE         market samples of type industrial: passed / all
+--   QUAL_AGRI_MONITORING_PASS_RATE     quantitative agri samples: samples whose items all pass / samples
+--   QUAL_PROJECT_FIRST_ACCEPTANCE_RATE large and medium projects with a round-1 acceptance in the
+--                                      year: round 1 passed / projects
+-- The year is the calendar year of the sampling date (round-1 acceptance date for projects).
 
 with
 
+market_samples as (
+
+    select * from {{ ref('fct_market_samples') }}
+
+),
+
+agri_samples as (
+
+    select * from {{ ref('fct_agri_samples') }}
+
+),
+
+projects as (
+
+    select * from {{ ref('fct_construction_projects') }}
+
+),
+
 observations as (
 
-    select * from {{ ref('int_measured_observations') }}
+    select
+        'QUAL_FOOD_DRUG_SAMPLING_PASS_RATE' as indicator_code,
+        'market_sampling' as source,
+        county_code,
+        sampling_date as observed_date,
+        is_passed
+    from market_samples
+    where sampling_type in ('food', 'drug')
+
+    union all
+
+    select
+        'QUAL_MFG_PRODUCT_PASS_RATE' as indicator_code,
+        'market_sampling' as source,
+        county_code,
+        sampling_date as observed_date,
+        is_passed
+    from market_samples
+    where sampling_type = 'industrial'
+
+    union all
+
+    select
+        'QUAL_AGRI_MONITORING_PASS_RATE' as indicator_code,
+        'agri_testing' as source,
+        county_code,
+        sampling_date as observed_date,
+        is_passed
+    from agri_samples
+    where test_method = 'quantitative'
+
+    union all
+
+    select
+        'QUAL_PROJECT_FIRST_ACCEPTANCE_RATE' as indicator_code,
+        'construction_acceptance' as source,
+        county_code,
+        first_acceptance_date as observed_date,
+        is_first_acceptance_passed as is_passed
+    from projects
+    where is_large_or_medium
+        and has_first_round
 
 ),
 
@@ -19,8 +82,9 @@ observations_by_year as (
         county_code,
         {{ year_of('observed_date') }} as period,
         observed_date,
-        passed
+        case when is_passed then 1 else 0 end as passed
     from observations
+    where observed_date is not null
 
 ),
 

@@ -12,17 +12,72 @@ indicators as (
 
 ),
 
+market_samples as (
+
+    select * from {{ ref('fct_market_samples') }}
+
+),
+
+agri_samples as (
+
+    select * from {{ ref('fct_agri_samples') }}
+
+),
+
+projects as (
+
+    select * from {{ ref('fct_construction_projects') }}
+
+),
+
 reports as (
 
     select * from {{ ref('fct_indicator_reports') }}
 
 ),
 
--- The contract's formulas live in int_measured_observations (each year's months must add up
+-- The contract's formulas, as in mart_indicator_measurements (each year's months must add up
 -- to its counts: tests/singular/assert_series_months_add_up_to_the_measured_years.sql).
 observations as (
 
-    select * from {{ ref('int_measured_observations') }}
+    select
+        'QUAL_FOOD_DRUG_SAMPLING_PASS_RATE' as indicator_code,
+        county_code,
+        sampling_date as observed_date,
+        is_passed
+    from market_samples
+    where sampling_type in ('food', 'drug')
+
+    union all
+
+    select
+        'QUAL_MFG_PRODUCT_PASS_RATE' as indicator_code,
+        county_code,
+        sampling_date as observed_date,
+        is_passed
+    from market_samples
+    where sampling_type = 'industrial'
+
+    union all
+
+    select
+        'QUAL_AGRI_MONITORING_PASS_RATE' as indicator_code,
+        county_code,
+        sampling_date as observed_date,
+        is_passed
+    from agri_samples
+    where test_method = 'quantitative'
+
+    union all
+
+    select
+        'QUAL_PROJECT_FIRST_ACCEPTANCE_RATE' as indicator_code,
+        county_code,
+        first_acceptance_date as observed_date,
+        is_first_acceptance_passed as is_passed
+    from projects
+    where is_large_or_medium
+        and has_first_round
 
 ),
 
@@ -34,8 +89,9 @@ observations_by_month as (
         {{ format_year_month('observed_date') }} as period,
         cast(extract(year from observed_date) as integer) as period_year,
         cast(extract(month from observed_date) as integer) as period_month,
-        passed
+        case when is_passed then 1 else 0 end as passed
     from observations
+    where observed_date is not null
 
 ),
 
