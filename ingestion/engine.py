@@ -126,7 +126,7 @@ class FilePlan:
                 if col.name in contract.file_name_rules:
                     rule = _from_file_name(contract, col.name, file_name)
                     source.constant = rule.value
-                    plan.file_name_words[_first_alias(contract, col.name)] = rule.contains
+                    plan.file_name_words[contract.header_of(col.name)] = rule.contains
                 elif col.when_absent:
                     source.hook = col.when_absent
                 elif col.default is not None:
@@ -137,8 +137,8 @@ class FilePlan:
         if missing:
             raise FileRejected(
                 "missing_required_columns",
-                ", ".join(f"{m} ({_first_alias(contract, m)})" for m in missing),
-                "、".join(f"“{_first_alias(contract, m)}”" for m in missing),
+                ", ".join(f"{m} ({contract.header_of(m)})" for m in missing),
+                "、".join(f"“{contract.header_of(m)}”" for m in missing),
             )
         return plan
 
@@ -165,19 +165,12 @@ class FilePlan:
         return values, problems, below
 
 
-def _first_alias(contract: Contract, name: str) -> str:
-    try:
-        return contract.column(name).aliases[0]
-    except (KeyError, IndexError):
-        return name
-
-
 def _from_file_name(contract: Contract, column: str, file_name: str) -> FileNameRule:
     name = nfkc(file_name)
     for rule in contract.file_name_rules[column]:
         if rule.contains in name:
             return rule
-    header = _first_alias(contract, column)
+    header = contract.header_of(column)
     raise FileRejected("undecidable_from_name", header)
 
 

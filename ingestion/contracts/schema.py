@@ -168,6 +168,14 @@ class Contract(_Strict):
                 return col
         raise KeyError(f"{self.name} has no column {name!r}")
 
+    def header_of(self, name: str) -> str:
+        """The column as exports first name it (its first alias), for people; the canonical
+        name for a column no export names (a derived one) or none of this contract."""
+        try:
+            return self.column(name).aliases[0]
+        except (KeyError, IndexError):
+            return name
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]

@@ -397,11 +397,6 @@ def _file_detail(
         dates = [(c, d.isoformat()) for c, d in latest.items() if d]
         return (
             ", ".join(f"{c} {d}" for c, d in dates),
-            "，".join(f"{_header(contract, c)} {d}" for c, d in dates),
+            "，".join(f"{contract.header_of(c)} {d}" for c, d in dates),
         )
     return "", ""
-
-
-def _header(contract: Contract, column: str) -> str:
-    aliases = contract.column(column).aliases
-    return aliases[0] if aliases else column
