@@ -14,7 +14,9 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from ingestion.contracts import ColumnType, Contract, common_rules, counties, indicators
+from ingestion.contracts.schema import Comparison, Condition, ConditionalPresence
 from ingestion.normalize.vocabularies import allowed_words
+from ingestion.problems import bilingual
 
 #: Runtime parameters every suite uses ($PARAMETER in the JSON).
 LOAD_DATE = "load_date"
@@ -66,7 +68,7 @@ def row_expectations(contract: Contract) -> list[gxe.Expectation]:
     found: list[gxe.Expectation] = []
     for col in contract.columns:
         name = col.name
-        if col.required:
+        if col.always_required:
             found.append(
                 gxe.ExpectColumnValuesToNotBeNull(column=name, meta=_row("required_missing", name))
             )
@@ -129,7 +131,71 @@ def row_expectations(contract: Contract) -> list[gxe.Expectation]:
                 meta=_row(equal.rule, equal.column, detail_column=equal.detail_column),
             )
         )
+    for presence in contract.conditional_presence:
+        found.append(
+            gxe.ExpectColumnPairValuesToBeInSet(
+                column_A=presence.when_column,
+                column_B=presence.has_column,
+                value_pairs_set=[list(p) for p in presence.allowed],
+                ignore_row_if="either_value_is_missing",
+                meta=_row(
+                    presence.kind,
+                    presence.column,
+                    detail=_condition_words(contract, presence),
+                ),
+            )
+        )
+    for comparison in contract.compare:
+        found.append(_comparison_expectation(contract, comparison))
     return found
+
+
+def _condition_words(contract: Contract, presence: ConditionalPresence) -> str:
+    """`“整改情况”为“已整改”` / `status is rectified`: the condition as people read it."""
+    condition: Condition = presence.condition
+    col = contract.column(condition.column)
+    words = []
+    for value in condition.values:
+        spelled = col.vocabulary.get(value, ()) if col.vocabulary else ()
+        words.append(next((w for w in spelled if w != value), str(value)))
+    zh_values = "或".join(f"“{w}”" for w in words)
+    en_values = " or ".join(str(v) for v in condition.values)
+    header = contract.header_of(col.name)
+    if condition.negated:
+        return bilingual(f"“{header}”不为{zh_values}", f"{col.name} is not {en_values}")
+    return bilingual(f"“{header}”为{zh_values}", f"{col.name} is {en_values}")
+
+
+#: How a violated `left op right` reads, for dates and for numbers: ((zh, en), (zh, en)).
+_VIOLATION_WORDS = {
+    ">=": (("早于", "is before"), ("小于", "is less than")),
+    ">": (("不晚于", "is not after"), ("不大于", "is not greater than")),
+    "<=": (("晚于", "is after"), ("大于", "is greater than")),
+    "<": (("不早于", "is not before"), ("不小于", "is not less than")),
+}
+
+
+def _comparison_expectation(contract: Contract, comparison: Comparison) -> gxe.Expectation:
+    """`left >= right` as GX's A-greater-than-B on the copies (`<`, `<=` swap A and B)."""
+    greater, smaller = comparison.left_copy, comparison.right_copy
+    if comparison.op in ("<", "<="):
+        greater, smaller = smaller, greater
+    for_dates, for_numbers = _VIOLATION_WORDS[comparison.op]
+    is_date = contract.column(comparison.left).type is ColumnType.DATE
+    zh, en = for_dates if is_date else for_numbers
+    zh = f"{zh}“{contract.header_of(comparison.right)}”"
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=greater,
+        column_B=smaller,
+        or_equal=comparison.op in (">=", "<="),
+        ignore_row_if="either_value_is_missing",
+        meta=_row(
+            "out_of_order",
+            comparison.left,
+            detail=bilingual(zh, f"{en} {comparison.right}"),
+            check=comparison.text,
+        ),
+    )
 
 
 def file_expectations(contract: Contract) -> list[gxe.Expectation]:
