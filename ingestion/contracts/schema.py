@@ -429,8 +429,12 @@ class Contract(_Strict):
             ):
                 if ref and ref not in names:
                     missing.append(ref)
-            missing += [c.condition.column for c in col.conditional_presence]
-        missing += [c.left for c in self.compare] + [c.right for c in self.compare]
+            missing += [
+                p.condition.column
+                for p in col.conditional_presence
+                if p.condition.column not in names
+            ]
+        missing += [c for cmp in self.compare for c in (cmp.left, cmp.right) if c not in names]
         missing += [k for k in self.file_name_rules if k not in names]
         missing += [t.from_column for t in self.child_tables if t.from_column not in names]
         if self.date_column and self.date_column not in names:
