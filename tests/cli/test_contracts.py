@@ -226,6 +226,4 @@ def test_a_new_contract_needs_no_code_change(tmp_path: Path) -> None:
         ]
     finally:
         con.close()
-    assert {"site_code", "is_exceeded", "is_passed", "load_id", "source_row_number"} <= set(
-        columns
-    )
+    assert {"site_code", "is_exceeded", "is_passed", "load_id", "source_row_number"} <= set(columns)
