@@ -81,7 +81,7 @@ def compute_freshness(
 ) -> list[Freshness]:
     """One row per contract, from the files received up to the end of `as_of` or up to
     `checked_at` (default: now), whichever is later."""
-    from ingestion.contracts import all_contracts
+    from ingestion.contracts import all_contracts, department_name
 
     end = max(
         datetime.combine(as_of + timedelta(days=1), datetime.min.time()),
@@ -112,7 +112,7 @@ def compute_freshness(
             Freshness(
                 checked_on=as_of,
                 source=contract.name,
-                department=contract.department,
+                department=department_name(contract.department_code),
                 title_zh=contract.title_zh,
                 cadence_days=contract.cadence_days,
                 last_received_at=last_received,

@@ -34,8 +34,13 @@ def _warehouse():
 
 
 def list_landing(folder: str) -> list[dict]:
-    """The folder's ready files, in delivery order, as dicts (the mapped task's inputs)."""
-    listing = list_ready(Folders.from_env(), folder)
+    """The folder's ready files, in delivery order, as dicts (the mapped task's inputs).
+
+    The landing folder is made when missing: a contract's folder appears with its DAG's
+    first run, for departments to drop files into, without anyone creating it by hand."""
+    folders = Folders.from_env()
+    folders.landing_dir(folder).mkdir(parents=True, exist_ok=True)
+    listing = list_ready(folders, folder)
     if listing.waiting:
         log.info("still being written, left for the next run: %s", ", ".join(listing.waiting))
     log.info("%d file(s) ready in landing/%s", len(listing.ready), folder)

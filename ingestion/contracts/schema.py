@@ -360,8 +360,17 @@ class Contract(_Strict):
     name: str
     title_zh: str
     title_en: str
-    department: str
-    cadence_days: int
+    #: labels where space is short (dashboard tables and charts)
+    short_title_zh: str
+    short_title_en: str
+    #: the owning department's code in dbt_project/seeds/departments.csv, where its names live
+    department_code: str
+    #: a delivery is expected every this many days (freshness checks, reminders, dbt freshness)
+    cadence_days: int = Field(gt=0)
+    #: a loaded file with more than this share of rows quarantined alerts the department
+    quarantine_alert_share: float = Field(ge=0, le=1)
+    #: dbt staging folder and model prefix: stg_<group>__<table>, base_<group>__<table>
+    staging_group: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     natural_key: tuple[str, ...]
     date_column: str | None
     quarantine_threshold: float = Field(ge=0, le=1)
