@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"    done in {time.perf_counter() - step:.0f} s")
 
     _say(f"2/5 Generating sample exports ({args.rows} market rows) into the landing folders…")
-    from ingestion.generate import generate_exports
+    from sample_data import generate_exports
 
     exports = DEMO_DIR / "exports"
     shutil.rmtree(exports, ignore_errors=True)

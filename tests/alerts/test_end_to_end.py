@@ -28,8 +28,8 @@ from alerts.registry import DATA_TEAM, load_registry
 from alerts.render import KINDS
 from alerts.sender import SendReport, send_pending
 from ingestion.contracts import get_contract
-from ingestion.generate import generate_exports
 from qcity.cli import app
+from sample_data import generate_exports
 from tests.alerts.conftest import (
     ROBOTS,
     address,

@@ -11,10 +11,10 @@ import openpyxl
 from ingestion.contracts import Contract, common_rules, get_contract
 from ingestion.contracts.loader import indicators
 from ingestion.contracts.schema import ColumnType
-from ingestion.generate import generate_exports
 from ingestion.header import canonical_for
 from ingestion.normalize.numbers import parse_number
 from ingestion.normalize.text import is_placeholder
+from sample_data import generate_exports
 from tests.conftest import (
     LOAD_DAY,
     MARKET_HEADER,
