@@ -50,7 +50,7 @@ from alerts.registry import Department, Registry, load_registry
 from alerts.render import subject
 
 if TYPE_CHECKING:
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
 OUTBOX = "audit.alert_outbox"
 WORKBOOK_SUFFIX = "_整改清单.xlsx"

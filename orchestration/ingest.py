@@ -15,7 +15,7 @@ task, the correction workbooks and the Airflow UI read it.
 A file whose exact bytes were already received under the same name (a task retried after
 the load committed, or the same file dropped again) is not loaded again and adds no
 manifest row: it is moved out of the landing folder and reported as `already_recorded`.
-Only a final decision counts as received (`warehouse.load.FINAL_SQL`): loaded, duplicate, or rejected for
+Only a final decision counts as received (`warehouse.audit.FINAL_SQL`): loaded, duplicate, or rejected for
 its content. Identical bytes under another name are the loader's business (`duplicate`).
 
 A machine fault (`LoadFault`: a full disk, memory, a permission, a bug) is not an outcome:
@@ -44,12 +44,12 @@ from orchestration.landing import (
     release,
     snapshot,
 )
-from warehouse.load import FINAL_SQL
+from warehouse.audit import FINAL_SQL
 
 if TYPE_CHECKING:
     import duckdb
 
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
 LEDGER = "audit.landing_moves"
 
@@ -341,7 +341,7 @@ def sheet_results(outcome: Outcome) -> list[dict[str, Any]]:
 
 
 def _load_result(data: dict[str, Any]) -> LoadResult:
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
     return LoadResult(
         file=data["file"],

@@ -18,7 +18,8 @@ from qcity.files import expand
 from qcity.settings import build_dir, warehouse_path
 
 if TYPE_CHECKING:  # the loader imports Great Expectations: only when a command runs
-    from warehouse.load import Loader, LoadResult
+    from ingestion.pipeline import LoadResult
+    from warehouse.load import Loader
 
 _err = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the width
 
