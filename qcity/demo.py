@@ -134,8 +134,8 @@ def _report(folders, warehouse: Path, build: Path, runs: dict, seconds: float, f
 
     from orchestration.dag_settings import landing_folders
     from orchestration.ingest import run_outcomes
-    from orchestration.publish import measured_rates
-    from orchestration.steps import build_paths
+    from qcity.app import build_paths
+    from qcity.publish import measured_rates
 
     # Not read-only: dbt ran in this process and DuckDB refuses a second configuration of an
     # open database file.

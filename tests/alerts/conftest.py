@@ -18,8 +18,8 @@ import pytest
 
 from alerts.registry import DATA_TEAM, load_registry
 from ingestion.pipeline import LoadResult
+from qcity.correction_workbook import write_workbooks
 from tests.alerts.servers import LOOPBACK, RobotSink, SmtpSink
-from warehouse.correction_workbook import write_workbooks
 
 _LOOPBACK_HOSTS = {LOOPBACK, "::1", "localhost"}
 

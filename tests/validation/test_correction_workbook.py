@@ -15,6 +15,7 @@ from ingestion.header import canonical_for
 from ingestion.normalize.numbers import parse_number
 from ingestion.normalize.text import is_placeholder
 from ingestion.pipeline import LoadResult
+from qcity.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
 from sample_data import generate_exports
 from tests.conftest import (
     LOAD_DAY,
@@ -26,7 +27,6 @@ from tests.conftest import (
 )
 from warehouse.audit import quarantined_rows, rows_at_fault
 from warehouse.connection import connect
-from warehouse.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
 from warehouse.load import Loader
 
 YELLOW = "FFFFEB9C"
