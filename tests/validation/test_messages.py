@@ -9,9 +9,9 @@ import pytest
 
 from ingestion.contracts import messages
 from ingestion.errors import FileRejected
-from ingestion.generate import generate_exports
 from ingestion.problems import Problem
 from ingestion.rule_labels import SEED_PATH, render
+from sample_data import generate_exports
 from tests.conftest import LOAD_DAY
 from warehouse.connection import connect
 from warehouse.load import Loader

@@ -12,8 +12,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ingestion.contracts import common_rules, get_contract, messages
-from ingestion.generate import Manifest, generate_exports, required_variations
-from tests.generate.conftest import ROWS, SEED
+from sample_data import Manifest, generate_exports, required_variations
+from tests.sample_data.conftest import ROWS, SEED
 
 #: Rules no generated file can show honestly: a file's maximum size is a loader setting, and
 #: a validation error is a failure of the loader, not of an export.
