@@ -85,7 +85,9 @@ _QUARANTINE_SCHEMA = pa.schema(
 _validation_import: threading.Thread | None = None
 
 
-def _import_validation() -> None:
+def import_validation() -> None:
+    """Import validation (Great Expectations) on this thread, now. Called before forking
+    workers (see orchestration.executor), so that every task process starts with it."""
     importlib.import_module("ingestion.validation.docs")
     # GX leaves tens of thousands of long-lived objects; frozen, the collector stops
     # re-walking them in every full collection and at exit (0.6 s of a CLI run).
@@ -94,10 +96,12 @@ def _import_validation() -> None:
 
 def _import_validation_in_background() -> None:
     """Great Expectations takes seconds to import; a process that loads files imports it
-    on a second thread while the first opens, hashes and starts reading (GIL-free work)."""
+    on a second thread as soon as a file has sheets to validate, while the first thread
+    starts reading them (GIL-free work). A process that forked from one that imported it
+    already (`import_validation`: Airflow's task processes) pays nothing."""
     global _validation_import
     if _validation_import is None:
-        _validation_import = threading.Thread(target=_import_validation, daemon=True)
+        _validation_import = threading.Thread(target=import_validation, daemon=True)
         _validation_import.start()
 
 
@@ -215,7 +219,6 @@ class Loader:
         now: Callable[[], datetime] = datetime.now,
         dry_run: bool = False,
     ) -> None:
-        _import_validation_in_background()
         self.con = con
         self.now = now
         #: validate only: every file's transaction is rolled back and nothing is recorded
@@ -275,6 +278,9 @@ class Loader:
                 todo = [(t, m) for t, m in sheets.data if t.name not in decided]
                 if decided and not todo:
                     return [self._duplicate(result, path, received_at, decided)]
+                # Only now is there something to validate: duplicates and files rejected
+                # before validation never import Great Expectations.
+                _import_validation_in_background()
                 if not decided:
                     result.sheet_notes = sheets.notes
                 results = []
