@@ -10,6 +10,7 @@ BENCHMARKS = {
     "ingest": "benchmarks.ingest_bench",
     "dbt": "benchmarks.dbt_bench",
     "airflow": "benchmarks.airflow_bench",
+    "landing": "benchmarks.airflow_landing",
     "soak": "benchmarks.soak",
     "reliability": "benchmarks.reliability",
 }

@@ -99,19 +99,23 @@ QUARANTINE_SCHEMA = pa.schema(
 _validation_import: threading.Thread | None = None
 
 
-def _import_validation() -> None:
+def import_validation() -> None:
+    """Import validation (Great Expectations) on this thread, now. Called before forking
+    workers (see orchestration.executor), so that every task process starts with it."""
     importlib.import_module("ingestion.validation.docs")
     # GX leaves tens of thousands of long-lived objects; frozen, the collector stops
     # re-walking them in every full collection and at exit (0.6 s of a CLI run).
     gc.freeze()
 
 
-def _import_validation_in_background() -> None:
+def import_validation_in_background() -> None:
     """Great Expectations takes seconds to import; a process that loads files imports it
-    on a second thread while the first opens, hashes and starts reading (GIL-free work)."""
+    on a second thread as soon as a file has sheets to validate, while the first thread
+    starts reading them (GIL-free work). A process that forked from one that imported it
+    already (`import_validation`: Airflow's task processes) pays nothing."""
     global _validation_import
     if _validation_import is None:
-        _validation_import = threading.Thread(target=_import_validation, daemon=True)
+        _validation_import = threading.Thread(target=import_validation, daemon=True)
         _validation_import.start()
 
 

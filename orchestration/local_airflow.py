@@ -57,7 +57,8 @@ def airflow_env(home: Path | None = None, sql_alchemy_conn: str | None = None) -
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # LocalExecutor, with validation imported once before its workers fork.
+        "AIRFLOW__CORE__EXECUTOR": "orchestration.executor.PreloadingLocalExecutor",
         "AIRFLOW__API__HOST": api_host(),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn or f"sqlite:///{home}/airflow.db",
         # New DAGs run as soon as they are seen: dropping a file is all a department does.

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import xlsxwriter
 
 from ingestion.contracts import common_rules, get_contract
 from ingestion.pipeline import LoadResult
@@ -86,6 +85,8 @@ def write_workbooks(
 def _write(
     con: duckdb.DuckDBPyConnection, source: str, results: list[LoadResult], path: Path
 ) -> None:
+    import xlsxwriter  # a third of a second to import: only when there is a workbook to write
+
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     plain = book.add_format({"border": 1})

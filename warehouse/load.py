@@ -70,7 +70,6 @@ class Loader:
         now: Callable[[], datetime] = datetime.now,
         dry_run: bool = False,
     ) -> None:
-        pipeline._import_validation_in_background()
         self.con = con
         self.now = now
         #: validate only: every file's transaction is rolled back and nothing is recorded
@@ -130,6 +129,9 @@ class Loader:
                 todo = [(t, m) for t, m in sheets.data if t.name not in decided]
                 if decided and not todo:
                     return [self._duplicate(result, path, received_at, decided)]
+                # Only now is there something to validate: duplicates and files rejected
+                # before validation never import Great Expectations.
+                pipeline.import_validation_in_background()
                 if not decided:
                     result.sheet_notes = sheets.notes
                 results = []

@@ -7,8 +7,6 @@ import os
 from functools import cache
 from pathlib import Path
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home, ever
-
 import great_expectations as gx
 from great_expectations.data_context import FileDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
