@@ -22,7 +22,10 @@
 {% macro personal_data_free_text_columns() -%}
     {{ return({
         'agri_testing': {'sample_name': false, 'product_group': false, 'sampling_site': true, 'sampling_stage': false, 'unit': false, 'standard': false, 'lab': false},
+        'building_material_failed_items': {'item': false, 'measured_text': false, 'limit_text': false},
+        'building_material_sampling': {'product_name': false, 'spec': false, 'producer_name': true, 'sampled_unit': true, 'project_name': false, 'address': false, 'failed_items_text': false, 'standard': false, 'lab': false},
         'construction_acceptance': {'project_name': false, 'address': false, 'builder': true, 'contractor': true, 'supervisor_unit': true, 'structure_type': false, 'filing_no': false},
+        'construction_inspections': {'project_code': false, 'project_name': false, 'address': false, 'builder': true, 'contractor': true, 'supervisor_unit': true, 'finding_text': false, 'notice_no': false},
         'indicator_reports': {'indicator_name': false, 'unit': false, 'department': false, 'remarks': false},
         'market_sampling': {'product_name': false, 'category': false, 'producer_name': true, 'producer_address': false, 'sampled_unit': true, 'sampled_unit_address': false, 'spec': false, 'brand': false, 'batch_text': false, 'failed_items_text': false, 'announcement_no': false, 'task_source': false, 'lab': false, 'remarks': false},
         'market_sampling_failed_items': {'item': false, 'measured_text': false, 'limit_text': false},
@@ -33,7 +36,10 @@
 {% macro personal_data_raw_columns() -%}
     {{ return({
         'agri_testing': ['sample_id', 'sample_name', 'product_group', 'county_code', 'sampling_site', 'sampling_stage', 'sampling_date', 'test_method', 'test_item', 'measured_value', 'below_detection', 'unit', 'limit_value', 'standard', 'verdict', 'lab', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
+        'building_material_failed_items': ['sample_id', 'item_seq', 'item', 'measured_text', 'limit_text', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
+        'building_material_sampling': ['sample_id', 'material_type', 'product_name', 'spec', 'producer_name', 'sampled_unit', 'project_name', 'county_code', 'address', 'sampling_stage', 'sampling_date', 'verdict', 'failed_items_text', 'standard', 'lab', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
         'construction_acceptance': ['project_code', 'project_name', 'county_code', 'address', 'builder', 'contractor', 'supervisor_unit', 'structure_type', 'floor_area_m2', 'cost_10k_yuan', 'scale_class', 'scale_class_derived', 'acceptance_date', 'acceptance_round', 'verdict', 'filing_no', 'filing_date', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
+        'construction_inspections': ['inspection_no', 'inspection_date', 'project_code', 'project_name', 'county_code', 'address', 'builder', 'contractor', 'supervisor_unit', 'inspection_type', 'finding_no', 'finding_text', 'finding_category', 'severity', 'measure', 'notice_no', 'deadline', 'rectified_date', 'status', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
         'indicator_reports': ['indicator_code', 'indicator_name', 'county_code', 'period', 'value', 'unit', 'department', 'remarks', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
         'market_sampling': ['sample_id', 'sampling_type', 'product_name', 'category', 'producer_name', 'producer_address', 'sampled_unit', 'sampled_unit_address', 'county_code', 'spec', 'brand', 'batch_text', 'production_date', 'sampling_date', 'verdict', 'failed_items_text', 'announcement_no', 'announcement_date', 'task_source', 'lab', 'remarks', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
         'market_sampling_failed_items': ['sample_id', 'item_seq', 'item', 'measured_text', 'limit_text', '_source_file', '_file_sha256', '_row_number', '_load_id', '_loaded_at'],
