@@ -1,0 +1,11 @@
+-- One row per natural key: its latest version (a corrected re-export has a higher load id).
+
+with
+
+final as (
+
+    {{ latest_version(ref('base_housing__building_material_sampling'), ['sample_id']) }}
+
+)
+
+select * from final
