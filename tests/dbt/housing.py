@@ -11,8 +11,9 @@ tests/dbt/test_housing_measures.py.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from tests.dbt.dataset import Load
+from tests.dbt.dataset import Load, write_loads
 
 AS_OF = date(2025, 6, 30)
 YUANZHOU, FENGCHENG = "360902", "360981"
@@ -168,3 +169,15 @@ HOUSING_LOADS: list[Load] = [
         days_ago=0,
     ),
 ]  # fmt: skip
+
+
+def build_housing_warehouse(base: Path) -> Path:
+    """`qcity build` as of AS_OF over a warehouse holding only these loads; its path."""
+    from tests.dbt.conftest import dbt_paths, new_warehouse, qcity_build
+
+    warehouse = base / "qcity.duckdb"
+    with new_warehouse(warehouse) as con:
+        write_loads(con, HOUSING_LOADS)
+    with dbt_paths(base):
+        qcity_build(warehouse, "--vars", f"{{as_of_date: {AS_OF.isoformat()}}}")
+    return warehouse

@@ -17,30 +17,26 @@ insulation B06 fail (06, no producer).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.dbt.conftest import Built, dbt_paths, new_warehouse, qcity_build, query
-from tests.dbt.dataset import rate, write_loads
-from tests.dbt.housing import AS_OF, CONTRACTOR_A, CONTRACTOR_B, FENGCHENG, HOUSING_LOADS, YUANZHOU
+from tests.dbt.conftest import Built, query
+from tests.dbt.dataset import rate
+from tests.dbt.housing import (
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    FENGCHENG,
+    YUANZHOU,
+    build_housing_warehouse,
+)
 from tests.shared import built_once
 
 CITY = "360900"
 NO_CONTRACTOR = "未填写施工单位"
 
 
-def _build(base: Path) -> None:
-    warehouse = base / "qcity.duckdb"
-    with new_warehouse(warehouse) as con:
-        write_loads(con, HOUSING_LOADS)
-    with dbt_paths(base):
-        qcity_build(warehouse, "--vars", f"{{as_of_date: {AS_OF.isoformat()}}}")
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    base = built_once(tmp_path_factory, "dbt-housing", _build)
+    base = built_once(tmp_path_factory, "dbt-housing", build_housing_warehouse)
     return Built(base / "qcity.duckdb", base / "target")
 
 
