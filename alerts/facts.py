@@ -23,7 +23,7 @@ from ingestion.privacy import mask_payload
 from ingestion.problems import Problem
 
 if TYPE_CHECKING:
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
 #: how many broken rules and rows at fault an alert shows
 TOP_RULES = 5
@@ -130,7 +130,7 @@ def file_facts(
     con: duckdb.DuckDBPyConnection, result: LoadResult, alert_share: float | None
 ) -> dict[str, Any]:
     """What a clerk needs to fix a rejected file or one with too many quarantined rows."""
-    from warehouse.load import rows_at_fault  # the loader imports GX: only when needed
+    from warehouse.audit import rows_at_fault
 
     rows = rows_at_fault(con, result, ROWS_SCANNED)
     title_zh, title_en = _source_titles(result.source)

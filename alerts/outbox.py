@@ -48,11 +48,12 @@ from alerts import facts
 from alerts.contacts import contacts_for
 from alerts.registry import Department, Registry, load_registry
 from alerts.render import subject
+from warehouse.audit import ALERT_OUTBOX
 
 if TYPE_CHECKING:
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
-OUTBOX = "audit.alert_outbox"
+OUTBOX = ALERT_OUTBOX.name
 WORKBOOK_SUFFIX = "_整改清单.xlsx"
 
 
@@ -111,7 +112,8 @@ class Delivery:
         return cls(**values)
 
 
-COLUMNS: tuple[str, ...] = tuple(Delivery.__dataclass_fields__)
+#: the outbox's columns, as declared (a Delivery has one field per column)
+COLUMNS: tuple[str, ...] = ALERT_OUTBOX.names
 
 
 def delivery_id(dedup_key: str, department_code: str, channel: str) -> str:

@@ -1,9 +1,13 @@
-"""The department registry (`departments.yaml`): who owns which source and indicator.
+"""The department registry (`departments.yaml`): what is about departments, not sources.
 
-The file is validated against a typed schema when first read. It deliberately holds no real
-contact addresses (see :mod:`alerts.contacts`). `registry_problems` cross-checks it against
-the source contracts and the plan's indicator seed; the tests require it to find nothing, so
-the registry cannot drift from the contracts silently, yet a drift never stops a load.
+It holds who leads the plan, the data team, delivery settings and the indicators each
+department is named for. A department's names come from `dbt_project/seeds/departments.csv`
+and the sources it delivers, with their cadence and alert share, from the source contracts
+(`department_code`, `cadence_days`, `quarantine_alert_share`): each fact has one home, this
+file copies none. The file is validated against a typed schema when first read. It
+deliberately holds no real contact addresses (see :mod:`alerts.contacts`).
+`registry_problems` cross-checks it against the contracts and the plan's indicator seed;
+the tests require it to find nothing, yet a drift never stops a load.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingestion.contracts import all_contracts, indicators
+from ingestion.contracts import all_contracts, departments, get_contract, indicators
 from ingestion.contracts.loader import SEEDS_DIR
 
 REGISTRY_PATH = Path(__file__).with_name("departments.yaml")
@@ -33,7 +37,7 @@ class WebhookSpec(_Strict):
 
 
 class SourceDuty(_Strict):
-    """A source a department delivers."""
+    """A source a department delivers: its contract's cadence and alert share."""
 
     cadence_days: int = Field(gt=0)
     #: a loaded file with more than this share of rows quarantined raises an alert
@@ -42,12 +46,23 @@ class SourceDuty(_Strict):
 
 class Department(_Strict):
     code: str = ""  # filled from the mapping key
+    #: filled from departments.csv by code (the data team's are given here)
     name_zh: str
     name_en: str | None = None
     email: tuple[str, ...] = ()
     webhook: WebhookSpec | None = None
-    sources: dict[str, SourceDuty] = {}
     indicators: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> dict[str, SourceDuty]:
+        """The sources whose contracts name this department, with their duty."""
+        return {
+            c.name: SourceDuty(
+                cadence_days=c.cadence_days, quarantine_alert_share=c.quarantine_alert_share
+            )
+            for c in all_contracts()
+            if c.department_code == self.code
+        }
 
 
 class Delivery(_Strict):
@@ -69,8 +84,14 @@ class Registry(_Strict):
     @classmethod
     def _codes_from_keys(cls, data: dict) -> dict:
         data = dict(data)
+        names = departments()
         data["departments"] = {
-            code: {**(entry or {}), "code": code}
+            code: {
+                "name_zh": names[code].name_zh if code in names else code,
+                "name_en": names[code].name_en if code in names else None,
+                **(entry or {}),
+                "code": code,
+            }
             for code, entry in (data.get("departments") or {}).items()
         }
         data["data_team"] = {**(data.get("data_team") or {}), "code": DATA_TEAM}
@@ -80,12 +101,6 @@ class Registry(_Strict):
     def _references_exist(self) -> Registry:
         if self.quality_office not in self.departments:
             raise ValueError(f"quality_office {self.quality_office!r} is not a department")
-        owners: dict[str, str] = {}
-        for dept in self.departments.values():
-            for source in dept.sources:
-                if source in owners:
-                    raise ValueError(f"source {source!r} owned by {owners[source]} and {dept.code}")
-                owners[source] = dept.code
         return self
 
     # -- lookups ---------------------------------------------------------------------------
@@ -96,10 +111,12 @@ class Registry(_Strict):
         return self.departments[code]
 
     def owner_of_source(self, source: str | None) -> Department | None:
-        for dept in self.departments.values():
-            if source in dept.sources:
-                return dept
-        return None
+        """The department the source's contract names; None for no or an unknown source."""
+        try:
+            code = get_contract(source).department_code if source else None
+        except KeyError:
+            return None
+        return self.departments.get(code) if code else None
 
     def source_duty(self, source: str) -> SourceDuty | None:
         owner = self.owner_of_source(source)
@@ -147,34 +164,17 @@ def _seed_indicator_owners() -> dict[str, set[str]]:
 
 def registry_problems(registry: Registry) -> list[str]:
     """Where the registry disagrees with the contracts and seeds (empty when it agrees)."""
-    problems: list[str] = []
-    codes = _seed_department_codes()
-    seed_names = {code: name for name, code in codes.items()}
+    problems: list[str] = [
+        f"{dept.code} is not in departments.csv"
+        for dept in registry.departments.values()
+        if dept.code not in departments()
+    ]
+    problems += [
+        f"source {c.name} belongs to {c.department_code}, which is not a department here"
+        for c in all_contracts()
+        if c.department_code not in registry.departments
+    ]
     for dept in registry.departments.values():
-        if dept.code not in seed_names:
-            problems.append(f"{dept.code} is not in departments.csv")
-        elif codes.get(dept.name_zh) != dept.code:
-            problems.append(f"{dept.code} is called {dept.name_zh!r}, departments.csv differs")
-    for contract in all_contracts():
-        owner = registry.owner_of_source(contract.name)
-        if owner is None:
-            problems.append(f"source {contract.name} has no owning department")
-            continue
-        if owner.code != codes.get(contract.department):
-            problems.append(
-                f"source {contract.name} belongs to {contract.department} in its contract, "
-                f"to {owner.code} here"
-            )
-        if owner.sources[contract.name].cadence_days != contract.cadence_days:
-            problems.append(
-                f"source {contract.name}: cadence {owner.sources[contract.name].cadence_days} "
-                f"days here, {contract.cadence_days} in its contract"
-            )
-    known_sources = {c.name for c in all_contracts()}
-    for dept in registry.departments.values():
-        problems += [
-            f"{dept.code} owns unknown source {s}" for s in dept.sources if s not in known_sources
-        ]
         problems += [
             f"{dept.code} owns unknown indicator {i}"
             for i in dept.indicators

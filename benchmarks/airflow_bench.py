@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
             verdict = "ok" if seconds < PARSE_TARGET_S else f"over {PARSE_TARGET_S} s"
             print(f"   {name:<42} {seconds:8.3f} s  {verdict}", flush=True)
 
-        from ingestion.generate import generate_exports
+        from sample_data import generate_exports
 
         exports = tmp_path / "exports"
         generate_exports(exports, rows=args.rows, seed=args.seed)

@@ -27,7 +27,7 @@ def ensure_csv(rows: int) -> Path:
     path = DATA / f"market_sampling_{rows}.csv"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
-        from ingestion.generate import write_market_sampling_csv
+        from sample_data import write_market_sampling_csv
 
         part = path.with_suffix(".part")
         write_market_sampling_csv(part, rows, seed=2025)

@@ -14,7 +14,7 @@ import duckdb
 import great_expectations as gx
 
 from ingestion.contracts import get_contract
-from ingestion.hooks import HELPER_COLUMNS
+from ingestion.engine import checked_table
 from ingestion.validation.context import batch_definition, load_suite
 from ingestion.validation.runner import FileValidator
 
@@ -25,9 +25,7 @@ def main(warehouse: str) -> None:
     table = con.execute(
         f"select {', '.join(contract.column_names)} from raw.market_sampling"
     ).to_arrow_table()
-    for hook in contract.helper_columns:
-        for name, column in HELPER_COLUMNS[hook](contract, table).items():
-            table = table.append_column(name, column)
+    table = checked_table(contract, table)
     frame = table.to_pandas(date_as_object=False)
     suite = load_suite(contract.name)
     rows_suite = gx.ExpectationSuite(

@@ -75,7 +75,7 @@ def _accounted_rows(warehouse: Path) -> int:
 
 
 def _market_csv(path: Path, rows: int, seed: int, defect_share: float = 0.02) -> Path:
-    from ingestion.generate import write_market_sampling_csv
+    from sample_data import write_market_sampling_csv
 
     write_market_sampling_csv(path, rows, seed=seed, defect_share=defect_share)
     return path
@@ -221,7 +221,7 @@ def concurrency(work: Path) -> dict[str, object]:
 
 
 def hostile(work: Path) -> dict[str, object]:
-    from ingestion.generate.hostile import write_hostile_files
+    from sample_data.hostile import write_hostile_files
 
     folder = work / "hostile"
     write_hostile_files(folder, bomb_mb=300)

@@ -61,8 +61,8 @@ def run_soak(target_files: int, rows: int = 600, workdir: Path | None = None) ->
     env = configure()
     prepare(env, pool=False)
     ensure_pool(env)
-    from ingestion.generate import generate_exports
     from orchestration.dag_settings import landing_folders
+    from sample_data import generate_exports
 
     dropped, seed, start = 0, 0, time.time() - 3600
     while dropped < target_files:

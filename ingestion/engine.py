@@ -19,13 +19,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.children import child_rows
 from ingestion.contracts import ColumnSpec, ColumnType, Contract, common_rules
-from ingestion.contracts.schema import FileNameRule
+from ingestion.contracts.schema import Condition, FileNameRule, HookCall
 from ingestion.errors import FileRejected
 from ingestion.header import HeaderMatch
-from ingestion.hooks import CHILD_TABLES, HELPER_COLUMNS, WHEN_ABSENT
+from ingestion.hooks import run_hook
 from ingestion.hooks.base import RAW_PREFIX
-from ingestion.normalize.dates import parse_date
+from ingestion.normalize.dates import add_days, parse_date, parse_relative_days
 from ingestion.normalize.numbers import parse_integer, parse_number
 from ingestion.normalize.periods import parse_period
 from ingestion.normalize.places import resolve_county
@@ -98,7 +99,8 @@ class _Source:
     column: ColumnSpec
     position: int | None = None  # read from this cell
     constant: Any = None  # or fixed for the whole file (file name rule, default)
-    hook: str | None = None  # or filled by a when_absent hook
+    hook: HookCall | None = None  # or filled by a when_absent hook
+    numbered: bool = False  # or numbered within a group of rows (ColumnSpec.number_within)
 
 
 @dataclass
@@ -113,6 +115,10 @@ class FilePlan:
     #: header -> the word of the file name that supplied the column (抽检类型 -> 食品)
     file_name_words: dict[str, str] = field(default_factory=dict)
     _memo: dict[str, dict[str, Parsed]] = field(default_factory=dict)
+    #: numbered columns: the last number given in each group so far, and the last row
+    #: numbered (a batch starting at or before it means the reader started the file again)
+    _numbers: dict[str, dict[Any, int]] = field(default_factory=dict)
+    _last_numbered_row: int = -1
 
     @classmethod
     def build(
@@ -129,6 +135,8 @@ class FilePlan:
                     plan.file_name_words[contract.header_of(col.name)] = rule.contains
                 elif col.when_absent:
                     source.hook = col.when_absent
+                elif col.number_within:
+                    source.numbered = True
                 elif col.default is not None:
                     source.constant = col.default
                 elif col.required and not any(f in match.positions for f in col.fallback):
@@ -151,6 +159,28 @@ class FilePlan:
                 memo.clear()  # batch numbers and addresses never repeat: keep memory bounded
             memo[text] = _parse(col, text, self.load_date)
         return memo[text]
+
+    def number_rows(
+        self, col: ColumnSpec, groups: pa.Array, blank: pa.Array, row_numbers: pa.Array
+    ) -> pa.Array:
+        """1, 2, … within each group value in file order, carried across batches; 0 where
+        `blank` (a group's row that holds nothing to number, e.g. an inspection that found
+        nothing). A row without a group value is numbered in a group of its own kind: its
+        missing group is the row's problem, not its number."""
+        first = row_numbers[0].as_py() if len(row_numbers) else None
+        if first is not None and first <= self._last_numbered_row:
+            self._numbers.clear()  # the reader started the file again
+        counters = self._numbers.setdefault(col.name, {})
+        numbers = []
+        for group, empty in zip(groups.to_pylist(), blank.to_pylist(), strict=True):
+            if empty:
+                numbers.append(0)
+                continue
+            counters[group] = counters.get(group, 0) + 1
+            numbers.append(counters[group])
+        if len(row_numbers):
+            self._last_numbered_row = row_numbers[-1].as_py()
+        return pa.array(numbers, pa.int32())
 
     def parse_column(self, col: ColumnSpec, raw: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         """Typed values, encoded problems and below-detection flags for one raw column."""
@@ -205,6 +235,8 @@ def _parse(col: ColumnSpec, raw: str, load_date: date) -> Parsed:
     match col.type:
         case ColumnType.DATE:
             parsed = parse_date(text)
+            if parsed is None and col.relative_to and parse_relative_days(text):
+                return None, None, None  # `7日`: a date once the row's other date is known
             return (parsed, None, None) if parsed else (None, encode("invalid_date"), None)
         case ColumnType.NUMBER:
             number = parse_number(text)
@@ -400,7 +432,7 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
 
     for col in contract.columns:
         source = plan.sources[col.name]
-        if col.derived or source.hook:
+        if col.derived or source.hook or source.numbered:
             continue
         if col.derive_from:
             base = _raw_column(raw_batch, plan.sources[col.derive_from].position)
@@ -440,9 +472,19 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
         hook = plan.sources[col.name].hook
         if hook:
             table_so_far = pa.table({k: v for k, v in values.items()})
-            values.update(WHEN_ABSENT[hook](contract, table_so_far))
+            values.update(run_hook(hook, contract, table_so_far))
 
-    _fill_failed_items_from_verdict(contract, values, raw_text)
+    _fill_from_fail_verdict(contract, values, raw_text)
+    _resolve_relative_dates(contract, values, raw_text)
+    for col in contract.columns:
+        if plan.sources[col.name].numbered and col.number_within:
+            blank = (
+                pc.is_null(values[col.zero_when_blank])
+                if col.zero_when_blank
+                else pa.array([False] * n)
+            )
+            groups = values.get(col.number_within, pa.nulls(n))
+            values[col.name] = plan.number_rows(col, groups, blank, raw_batch.row_numbers)
 
     for col in contract.columns:
         if col.name not in values:
@@ -451,15 +493,7 @@ def parse_batch(plan: FilePlan, batch: RawBatch) -> ParsedBatch:
 
     typed = pa.table({c.name: values[c.name] for c in contract.columns})
     typed = typed.append_column("_row_number", raw_batch.row_numbers)
-    checked = typed
-    if contract.helper_columns:
-        # Helpers state facts about a row; some need the cell as typed (a unit in a number).
-        seen = typed
-        for name, text in raw_text.items():
-            seen = seen.append_column(f"{RAW_PREFIX}{name}", text)
-        for hook in contract.helper_columns:
-            for name, column in HELPER_COLUMNS[hook](contract, seen).items():
-                checked = checked.append_column(name, column)
+    checked = checked_table(contract, typed, raw_text)
     return ParsedBatch(
         raw_batch,
         typed,
@@ -540,10 +574,7 @@ def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -
         QuarantinedRow(number, [Problem(None, "malformed_row", text[:200], detail)], cells)
         for number, text, detail, cells in parsed.malformed
     ]
-    children = {
-        child.name: CHILD_TABLES[child.hook](contract, child, good)
-        for child in contract.child_tables
-    }
+    children = {child.name: child_rows(child, good) for child in contract.child_tables}
     return NormalizedBatch(
         good=good,
         quarantined=quarantined,
@@ -555,23 +586,91 @@ def judge_batch(plan: FilePlan, parsed: ParsedBatch, validator: FileValidator) -
     )
 
 
-def _fill_failed_items_from_verdict(
+def checked_table(
+    contract: Contract, typed: pa.Table, raw_text: dict[str, pa.Array] | None = None
+) -> pa.Table:
+    """The typed rows plus the helper columns the suite's checks compare.
+
+    Helpers state facts about a row and never decide. The contract's declared rules bring
+    their own (`_has_<column>`, a condition's `_when_…`/`_has_…`, a comparison's copies);
+    hooks add the rest, some from the cell as typed (a unit in a number: `_raw_<column>`).
+    """
+    checked = typed
+    for name in contract.presence_helpers():
+        checked = checked.append_column(f"_has_{name}", pc.is_valid(typed[name]))
+    for presence in contract.conditional_presence:
+        condition = presence.condition
+        holds = pc.is_in(typed[condition.column], value_set=_value_set(typed, condition))
+        if condition.negated:
+            holds = pc.invert(holds)
+        holds = pc.if_else(pc.is_valid(typed[condition.column]), holds, pa.scalar(None, pa.bool_()))
+        checked = checked.append_column(presence.when_column, holds)
+        checked = checked.append_column(presence.has_column, pc.is_valid(typed[presence.column]))
+    for comparison in contract.compare:
+        checked = checked.append_column(comparison.left_copy, typed[comparison.left])
+        checked = checked.append_column(comparison.right_copy, typed[comparison.right])
+    if contract.helper_columns:
+        seen = typed
+        for name, text in (raw_text or {}).items():
+            seen = seen.append_column(f"{RAW_PREFIX}{name}", text)
+        for hook in contract.helper_columns:
+            for name, column in run_hook(hook, contract, seen).items():
+                checked = checked.append_column(name, column)
+    return checked
+
+
+def _value_set(typed: pa.Table, condition: Condition) -> pa.Array:
+    column_type = typed.schema.field(condition.column).type
+    return pa.array(list(condition.values), column_type)
+
+
+def _fill_from_fail_verdict(
     contract: Contract, values: dict[str, pa.Array], raw_text: dict[str, pa.Array]
 ) -> None:
-    """A verdict cell like `不合格：吡虫啉‖7.47mg/kg‖≤0.2mg/kg` carries its failed items."""
-    for child in contract.child_tables:
-        if child.from_column not in values or "verdict" not in raw_text:
+    """A blank column that opts in (`from_fail_verdict`) takes the text after the fail
+    prefix of its verdict cell: `不合格：吡虫啉‖7.47mg/kg‖≤0.2mg/kg` carries its items."""
+    for col in contract.columns:
+        verdict = col.from_fail_verdict
+        if not verdict or col.name not in values or verdict not in raw_text:
             continue
-        target = values[child.from_column]
-        verdict_text = raw_text["verdict"]
-        needs = pc.and_(pc.is_null(target), pc.equal(values["verdict"], "fail"))
-        if not pc.any(pc.fill_null(needs, False)).as_py():
+        target = values[col.name]
+        needs = pc.fill_null(pc.and_(pc.is_null(target), pc.equal(values[verdict], "fail")), False)
+        if not pc.any(needs).as_py():
             continue
         carried = pa.array(
-            [failed_items_in_verdict(v) if v else None for v in verdict_text.to_pylist()],
+            [failed_items_in_verdict(v) if v else None for v in raw_text[verdict].to_pylist()],
             pa.string(),
         )
-        values[child.from_column] = pc.if_else(pc.fill_null(needs, False), carried, target)
+        values[col.name] = pc.if_else(needs, carried, target)
+
+
+def _resolve_relative_dates(
+    contract: Contract, values: dict[str, pa.Array], raw_text: dict[str, pa.Array]
+) -> None:
+    """`7日`, `3个工作日` in a date column that declares `relative_to`: the date that many
+    (working) days after the row's other date. Without that date the cell stays empty (the
+    other date's own rules report the row)."""
+    for col in contract.columns:
+        base_name = col.relative_to
+        if not base_name or col.name not in raw_text or base_name not in values:
+            continue
+        spans = [
+            parse_relative_days(t) if t is not None and v is None else None
+            for t, v in zip(
+                raw_text[col.name].to_pylist(), values[col.name].to_pylist(), strict=True
+            )
+        ]
+        if not any(spans):
+            continue
+        bases = values[base_name].to_pylist()
+        current = values[col.name].to_pylist()
+        values[col.name] = pa.array(
+            [
+                add_days(base, *span) if span and base is not None else value
+                for value, span, base in zip(current, spans, bases, strict=True)
+            ],
+            pa.date32(),
+        )
 
 
 def _quarantine_records(

@@ -15,6 +15,15 @@ from ingestion.contracts import messages
 _SEP = "\x1f"
 
 
+#: Between the Chinese and the English of a detail that differs by language (bilingual()).
+_LANGS = "\x1e"
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A detail in words, for the clerk's sentence and the data team's."""
+    return f"{zh}{_LANGS}{en}"
+
+
 def encode(rule: str, detail: str = "") -> str:
     if rule not in messages()["row"]:
         raise KeyError(f"unknown row rule {rule!r}")
@@ -41,6 +50,9 @@ class Problem:
         template = messages()["row"][self.rule][lang]
         value = self.value if self.value is None or len(self.value) <= 80 else self.value[:80] + "…"
         detail = messages().get("details", {}).get(self.detail, {}).get(lang, self.detail)
+        if _LANGS in detail:
+            zh, _, en = detail.partition(_LANGS)
+            detail = zh if lang == "zh" else en
         return template.format(
             column=self.column or "", header=header, value=value or "", detail=detail
         )

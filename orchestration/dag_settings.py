@@ -88,11 +88,13 @@ class LandingFolder:
 
 def landing_folders() -> list[LandingFolder]:
     """One per source contract, plus `_unsorted` (source detected from the headers)."""
-    from ingestion.contracts import all_contracts
+    from ingestion.contracts import all_contracts, department_name
 
     contracts = all_contracts()
     folders = [
-        LandingFolder(c.name, c.title_zh, c.department, c.cadence_days, (c.name,))
+        LandingFolder(
+            c.name, c.title_zh, department_name(c.department_code), c.cadence_days, (c.name,)
+        )
         for c in contracts
     ]
     folders.append(

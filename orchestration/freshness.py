@@ -23,30 +23,15 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from warehouse.audit import SOURCE_FRESHNESS, insert_rows
+from warehouse.schema import ensure_audit_table
+
 if TYPE_CHECKING:
     import duckdb
 
-TABLE = "audit.source_freshness"
+TABLE = SOURCE_FRESHNESS.name
 #: A scheduled check that starts later than this after its time is a catch-up run.
 CATCH_UP_AFTER = timedelta(hours=1)
-
-_DDL = f"""
-create table if not exists {TABLE} (
-    checked_on date not null,
-    source varchar not null,
-    department varchar not null,
-    title_zh varchar not null,
-    cadence_days integer not null,
-    last_received_at timestamp,         -- last file of any outcome
-    last_loaded_at timestamp,           -- last file that loaded
-    last_file varchar,                  -- name of the last file received
-    files_received bigint not null,
-    days_since_delivery integer,        -- null when nothing ever came
-    due_on date,                        -- last delivery + cadence; null when never delivered
-    is_overdue boolean not null,
-    primary key (checked_on, source)
-)
-"""
 
 
 @dataclass(frozen=True)
@@ -81,7 +66,7 @@ def compute_freshness(
 ) -> list[Freshness]:
     """One row per contract, from the files received up to the end of `as_of` or up to
     `checked_at` (default: now), whichever is later."""
-    from ingestion.contracts import all_contracts
+    from ingestion.contracts import all_contracts, department_name
 
     end = max(
         datetime.combine(as_of + timedelta(days=1), datetime.min.time()),
@@ -112,7 +97,7 @@ def compute_freshness(
             Freshness(
                 checked_on=as_of,
                 source=contract.name,
-                department=contract.department,
+                department=department_name(contract.department_code),
                 title_zh=contract.title_zh,
                 cadence_days=contract.cadence_days,
                 last_received_at=last_received,
@@ -133,16 +118,12 @@ def record_freshness(
     con: duckdb.DuckDBPyConnection, as_of: date, checked_at: datetime | None = None
 ) -> list[Freshness]:
     """Compute and store the day's check, replacing any earlier check of the same day."""
-    con.execute("create schema if not exists audit")
-    con.execute(_DDL)
+    ensure_audit_table(con, SOURCE_FRESHNESS)
     rows = compute_freshness(con, as_of, checked_at)
     con.begin()
     try:
         con.execute(f"delete from {TABLE} where checked_on = ?", [as_of])
-        con.executemany(
-            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [list(asdict(r).values()) for r in rows],
-        )
+        insert_rows(con, TABLE, [asdict(r) for r in rows])
         con.commit()
     except BaseException:
         con.rollback()

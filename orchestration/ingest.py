@@ -15,7 +15,7 @@ task, the correction workbooks and the Airflow UI read it.
 A file whose exact bytes were already received under the same name (a task retried after
 the load committed, or the same file dropped again) is not loaded again and adds no
 manifest row: it is moved out of the landing folder and reported as `already_recorded`.
-Only a final decision counts as received (`warehouse.load.FINAL_SQL`): loaded, duplicate, or rejected for
+Only a final decision counts as received (`warehouse.audit.FINAL_SQL`): loaded, duplicate, or rejected for
 its content. Identical bytes under another name are the loader's business (`duplicate`).
 
 A machine fault (`LoadFault`: a full disk, memory, a permission, a bug) is not an outcome:
@@ -44,38 +44,15 @@ from orchestration.landing import (
     release,
     snapshot,
 )
-from warehouse.load import FINAL_SQL
+from warehouse.audit import FINAL_SQL, LANDING_MOVES, insert_row
+from warehouse.schema import ensure_audit_table
 
 if TYPE_CHECKING:
     import duckdb
 
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
-LEDGER = "audit.landing_moves"
-
-_LEDGER_DDL = f"""
-create table if not exists {LEDGER} (
-    run_id varchar not null,
-    folder varchar not null,           -- landing sub-folder: the source, or _unsorted
-    file_name varchar not null,        -- path inside the landing folder
-    size_bytes bigint not null,
-    mtime_ns bigint not null,
-    status varchar not null,           -- loaded | duplicate | rejected | already_recorded
-                                       -- | changed | gone | unreadable (left in landing)
-    source varchar,
-    file_sha256 varchar,
-    load_id bigint,
-    rows_read bigint,
-    rows_loaded bigint,
-    rows_quarantined bigint,
-    error varchar,
-    moved_to varchar,
-    map_index integer,                 -- the mapped task that handled the file
-    result_json json,                  -- the load result the correction workbook needs
-    handled_at timestamp not null,
-    primary key (run_id, folder, file_name)
-)
-"""
+LEDGER = LANDING_MOVES.name
 
 #: Statuses after which the file has left the landing folder.
 MOVED = ("loaded", "duplicate", "rejected", "already_recorded")
@@ -117,8 +94,7 @@ class Outcome:
 
 
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists audit")
-    con.execute(_LEDGER_DDL)
+    ensure_audit_table(con, LANDING_MOVES)
 
 
 def ledger_outcome(
@@ -304,27 +280,30 @@ def _result_json(result: LoadResult) -> dict[str, Any]:
 def _record(
     con: duckdb.DuckDBPyConnection, run_id: str, outcome: Outcome, listed: ReadyFile
 ) -> None:
-    con.execute(
-        f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            listed.folder,
-            listed.name,
-            listed.size,
-            listed.mtime_ns,
-            outcome.status,
-            outcome.source,
-            outcome.file_sha256,
-            outcome.load_id,
-            outcome.rows_read,
-            outcome.rows_loaded,
-            outcome.rows_quarantined,
-            outcome.error,
-            outcome.moved_to,
-            outcome.map_index,
-            json.dumps(outcome.result, ensure_ascii=False, default=str) if outcome.result else None,
-            datetime.now(),
-        ],
+    insert_row(
+        con,
+        LEDGER,
+        {
+            "run_id": run_id,
+            "folder": listed.folder,
+            "file_name": listed.name,
+            "size_bytes": listed.size,
+            "mtime_ns": listed.mtime_ns,
+            "status": outcome.status,
+            "source": outcome.source,
+            "file_sha256": outcome.file_sha256,
+            "load_id": outcome.load_id,
+            "rows_read": outcome.rows_read,
+            "rows_loaded": outcome.rows_loaded,
+            "rows_quarantined": outcome.rows_quarantined,
+            "error": outcome.error,
+            "moved_to": outcome.moved_to,
+            "map_index": outcome.map_index,
+            "result_json": json.dumps(outcome.result, ensure_ascii=False, default=str)
+            if outcome.result
+            else None,
+            "handled_at": datetime.now(),
+        },
     )
 
 
@@ -341,7 +320,7 @@ def sheet_results(outcome: Outcome) -> list[dict[str, Any]]:
 
 
 def _load_result(data: dict[str, Any]) -> LoadResult:
-    from warehouse.load import LoadResult
+    from ingestion.pipeline import LoadResult
 
     return LoadResult(
         file=data["file"],

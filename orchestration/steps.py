@@ -11,31 +11,40 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import date, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.folders import Folders
 from orchestration.ingest import (
     Outcome,
+    ensure_ledger,
     ingest_listed,
     load_results,
     run_outcomes,
     sheet_results,
 )
 from orchestration.landing import ReadyFile, list_ready
+from qcity.settings import warehouse_path
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
 
-def _warehouse():
-    from qcity.settings import warehouse_path
+def _warehouse() -> duckdb.DuckDBPyConnection:
     from warehouse.connection import connect
 
     return connect(warehouse_path())
 
 
 def list_landing(folder: str) -> list[dict]:
-    """The folder's ready files, in delivery order, as dicts (the mapped task's inputs)."""
-    listing = list_ready(Folders.from_env(), folder)
+    """The folder's ready files, in delivery order, as dicts (the mapped task's inputs).
+
+    The landing folder is made when missing: a contract's folder appears with its DAG's
+    first run, for departments to drop files into, without anyone creating it by hand."""
+    folders = Folders.from_env()
+    folders.landing_dir(folder).mkdir(parents=True, exist_ok=True)
+    listing = list_ready(folders, folder)
     if listing.waiting:
         log.info("still being written, left for the next run: %s", ", ".join(listing.waiting))
     log.info("%d file(s) ready in landing/%s", len(listing.ready), folder)
@@ -67,29 +76,18 @@ def summarize_run(folder: str, run_id: str, run_at: datetime, listing: list[dict
     Raises `FilesNotHandled` after writing everything when a listed file has no outcome,
     so the run fails although this task runs whatever its upstream tasks did.
     """
-    from qcity.settings import build_dir
-    from warehouse.correction_workbook import write_workbooks
+    from qcity.app import after_load  # Great Expectations' Data Docs: only in this task
 
     con = _warehouse()
     try:
-        from orchestration.ingest import ensure_ledger
-
         ensure_ledger(con)
         outcomes = run_outcomes(con, run_id, folder)
-        results = load_results(outcomes)
-        workbooks = write_workbooks(con, results, build_dir() / "corrections", run_at)
-        if workbooks:
-            from alerts.outbox import attach_workbooks
-
-            # The loader enqueued the file alerts; they go out with the clerk's workbook.
-            attach_workbooks(con, results, workbooks)
+        validated = any(sheet.get("validated") for o in outcomes for sheet in sheet_results(o))
+        written = after_load(con, load_results(outcomes), run_at, validated=validated)
     finally:
         con.close()
-    data_docs = None
-    if any(sheet.get("validated") for o in outcomes for sheet in sheet_results(o)):
-        from ingestion.validation.docs import build_docs
-
-        data_docs = str(build_docs())
+    workbooks = written.workbooks
+    data_docs = str(written.data_docs) if written.data_docs else None
     counts = Counter(o.status for o in outcomes)
     summary = {
         "folder": folder,
@@ -127,28 +125,23 @@ def summary_lines(summary: dict) -> list[str]:
 
 def prepare_warehouse() -> str:
     """Create the raw and audit tables if missing, so dbt's sources exist on a new warehouse."""
-    from qcity.settings import warehouse_path
-
     _warehouse().close()
     return str(warehouse_path())
 
 
 def publish(as_of: date) -> dict[str, list[str]]:
     """Refresh every publisher's output, then queue the week's indicator digest."""
-    from alerts.outbox import enqueue_indicator_digest
-    from orchestration.publish import publish_all
-    from qcity.settings import build_dir
+    from qcity.app import after_build
 
     con = _warehouse()
     try:
-        written = publish_all(con, build_dir())
-        queued = enqueue_indicator_digest(con, as_of)
+        published = after_build(con, as_of)
     finally:
         con.close()
-    log.info("indicator digest: %d new deliveries queued", queued)
-    for spec, paths in written.items():
+    log.info("indicator digest: %d new deliveries queued", published.digests_queued)
+    for spec, paths in published.written.items():
         log.info("%s wrote %s", spec, ", ".join(paths))
-    return written
+    return published.written
 
 
 def check_freshness(as_of: date) -> dict:
@@ -197,18 +190,3 @@ def send_alerts() -> dict:
         con.close()
     log.info("alerts: %s", report.summary())
     return {k: len(v) for k, v in vars(report).items()}
-
-
-def build_paths() -> dict[str, Path]:
-    """Where a user finds what the pipeline wrote (printed by the demo)."""
-    from qcity.settings import build_dir, warehouse_path
-
-    build = build_dir()
-    return {
-        "warehouse": warehouse_path(),
-        "data_docs": build / "data_docs" / "index.html",
-        "corrections": build / "corrections",
-        "scorecard": build / "scorecard" / "scorecard.csv",
-        "dashboard": build / "report" / "index.html",
-        "serving": warehouse_path().parent / "serving",
-    }

@@ -10,7 +10,7 @@ Scheduled on the raw tables' Assets: runs after any ingestion run loaded a file.
    (`LoadMode.DBT_MANIFEST`; `make`, the demo, the tests and the Docker image run
    `dbt parse` beforehand, so parsing this DAG never runs dbt). Every seed and model is a
    task, and each model's tests another.
-3. `publish` refreshes what is read from the marts (`orchestration.publish.PUBLISHERS`:
+3. `publish` refreshes what is read from the marts (`qcity.publish.PUBLISHERS`:
    the scorecard files today; the dashboard and BI copies when their issues land) and
    updates the `qcity.marts` Asset.
 

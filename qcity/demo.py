@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"    done in {time.perf_counter() - step:.0f} s")
 
     _say(f"2/5 Generating sample exports ({args.rows} market rows) into the landing folders…")
-    from ingestion.generate import generate_exports
+    from sample_data import generate_exports
 
     exports = DEMO_DIR / "exports"
     shutil.rmtree(exports, ignore_errors=True)
@@ -134,8 +134,8 @@ def _report(folders, warehouse: Path, build: Path, runs: dict, seconds: float, f
 
     from orchestration.dag_settings import landing_folders
     from orchestration.ingest import run_outcomes
-    from orchestration.publish import measured_rates
-    from orchestration.steps import build_paths
+    from qcity.app import build_paths
+    from qcity.publish import measured_rates
 
     # Not read-only: dbt ran in this process and DuckDB refuses a second configuration of an
     # open database file.

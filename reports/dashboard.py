@@ -48,12 +48,13 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "increment": ("增量", "count added in the period"),
     "qualitative": ("定性", "qualitative"),
 }
-SOURCE_LABELS: dict[str, tuple[str, str]] = {
-    "market_sampling": ("市场监管抽检", "Market sampling"),
-    "agri_testing": ("农产品检测", "Agricultural testing"),
-    "construction_acceptance": ("竣工验收", "Construction acceptance"),
-    "indicator_reports": ("责任单位填报", "Department returns"),
-}
+
+
+def source_labels() -> dict[str, tuple[str, str]]:
+    """Each source's short titles (zh, en), from its contract."""
+    from ingestion.contracts import all_contracts
+
+    return {c.name: (c.short_title_zh, c.short_title_en) for c in all_contracts()}
 
 
 class ReportError(RuntimeError):
@@ -246,7 +247,7 @@ def render(con: duckdb.DuckDBPyConnection, meta: dict | None = None) -> str:
         meta=meta or {},
         status_labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
-        source_labels=SOURCE_LABELS,
+        source_labels=source_labels(),
         plotly_js=get_plotlyjs(),
     )
     return _environment().get_template("dashboard.html.j2").render(**context)

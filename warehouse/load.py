@@ -1,4 +1,4 @@
-"""Loading one export file into the warehouse: all of its good rows or nothing.
+"""Loading one export file into the DuckDB warehouse: all of its good rows or nothing.
 
 A file is hashed first: bytes already loaded are recorded as a duplicate and not loaded
 again. Otherwise every row lands in `raw.<source>` (with lineage) or `audit.quarantine`
@@ -6,60 +6,52 @@ again. Otherwise every row lands in `raw.<source>` (with lineage) or `audit.quar
 out to be unacceptable (no data, too many bad rows). Raw tables are append-only: a
 corrected re-export adds new versions, and the newest `_load_id` of a key is current.
 
-Memory does not grow with the file: batches are read, parsed and judged as a pipeline
-(reading and parsing run ahead on threads of their own) and streamed into one INSERT
-(see warehouse.stream).
+What is read, parsed and judged is `ingestion.pipeline`'s; this module is the transaction
+around it (raw and child tables, quarantine, manifest, validation runs, the file's
+alerts), the DuckDB implementation of `ingestion.pipeline.FileLoader`. Good rows are
+streamed into one INSERT (see warehouse.stream).
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import hashlib
-import importlib
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ingestion.contracts import Contract, common_rules
-from ingestion.engine import FilePlan, ParsedBatch, QuarantinedRow, judge_batch, parse_batch
-from ingestion.errors import FileRejected, LoadFault, as_fault, machine_fault
-from ingestion.header import HeaderMatch
-from ingestion.normalize.text import strip_control
-from ingestion.problems import Problem, encode
-from ingestion.readers import open_export
-from ingestion.readers.base import RawTable, RestartExact
-from ingestion.repeats import remap_repeated_headers
-from ingestion.skips import Skip, SkipLog
-from warehouse.sheets import classify
-from warehouse.stream import ReadAhead, SpilledTables, insert_stream
+from alerts.callbacks import report_load_fault
+from alerts.outbox import enqueue_file_alerts
+from ingestion import pipeline
+from ingestion.contracts import Contract
+from ingestion.errors import FileRejected, LoadFault, as_fault
+from ingestion.pipeline import (
+    QUARANTINE,
+    WORKBOOK_ROWS,
+    FilePlan,
+    HeaderMatch,
+    LoadResult,
+    ParsedBatch,
+    RawTable,
+    RestartExact,
+    Target,
+    file_sha256,
+)
+from warehouse.audit import FINAL_SQL, insert_row, quarantined_rows
+from warehouse.stream import SpilledTables, insert_stream
 
 if TYPE_CHECKING:
     from ingestion.validation.runner import FileValidator, ValidationSummary
 
-#: audit.file_manifest rows that are final decisions about the bytes. Rejections under
-#: `validation_error` were the old loader's name for any error, a full disk included, and
-#: DuckDB's "CSV Error on Line" came from the fast reader before it re-read such files
-#: exactly: neither judged the content, so those bytes are tried again when they come back.
-FINAL_SQL = """(status in ('loaded', 'duplicate')
-    or (status = 'rejected' and reject_rule is distinct from 'validation_error'
-        and not (reject_rule = 'unreadable' and coalesce(error_en, '') like '%CSV Error on Line%')))"""
+__all__ = ["FINAL_SQL", "LoadResult", "Loader", "file_sha256"]
 
-_HASH_CHUNK = 1 << 22
-_QUARANTINE = "quarantine"
-#: the rows of a file a correction workbook lists at most
-_WORKBOOK_ROWS = 10_000
 _LINEAGE_SQL = (
     "$1 as _source_file, $2 as _file_sha256, $3::bigint as _load_id, $4::timestamp as _loaded_at"
 )
@@ -67,143 +59,6 @@ _QUARANTINE_LINEAGE_SQL = (
     "$1::bigint as load_id, $2 as file_sha256, $3 as file_name, $4 as source, "
     "$5::timestamp as quarantined_at"
 )
-_QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("row_number", pa.int32()),
-        ("column_name", pa.string()),
-        ("column_header", pa.string()),
-        ("rule", pa.string()),
-        ("value", pa.string()),
-        ("reason_zh", pa.string()),
-        ("reason_en", pa.string()),
-        ("problems", pa.string()),
-        ("original_row", pa.string()),
-    ]
-)
-
-
-_validation_import: threading.Thread | None = None
-
-
-def _import_validation() -> None:
-    importlib.import_module("ingestion.validation.docs")
-    # GX leaves tens of thousands of long-lived objects; frozen, the collector stops
-    # re-walking them in every full collection and at exit (0.6 s of a CLI run).
-    gc.freeze()
-
-
-def _import_validation_in_background() -> None:
-    """Great Expectations takes seconds to import; a process that loads files imports it
-    on a second thread while the first opens, hashes and starts reading (GIL-free work)."""
-    global _validation_import
-    if _validation_import is None:
-        _validation_import = threading.Thread(target=_import_validation, daemon=True)
-        _validation_import.start()
-
-
-@dataclass
-class LoadResult:
-    file: str
-    source: str | None
-    sha256: str
-    status: str  # loaded | duplicate | rejected (a fault raises LoadFault instead)
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    rows_skipped: int = 0
-    #: NUL and other control characters removed from the file's cells while parsing
-    control_chars_removed: int = 0
-    error: str | None = None
-    error_en: str | None = None
-    reject_rule: str | None = None
-    load_id: int | None = None
-    validation: ValidationSummary | None = None
-    #: seconds per stage, for benchmarks: load_rows (reading, parsing, validating and
-    #: inserting, overlapped on threads), validate (the suite's part), deduplicate
-    timings: dict[str, float] = field(default_factory=dict)
-    #: quarantined rows of a file that was then rejected whole (kept for the correction
-    #: workbook only: the warehouse keeps nothing of a rejected file)
-    rejected_rows: list[dict[str, Any]] = field(default_factory=list)
-    #: the sheet this load read (None for a CSV); each sheet of a workbook is a load
-    sheet: str | None = None
-    #: the sheet as people are shown it: named only when the file had several data sheets
-    sheet_label: str | None = None
-    #: rows of this sheet passed over as not data (blank, repeated header, trailer rows)
-    skip_log: SkipLog = field(default_factory=SkipLog)
-    #: the file's sheets that hold no data (on the file's first load only)
-    sheet_notes: list[Skip] = field(default_factory=list)
-    #: the loads of the file's further sheets (`Loader.ingest` returns the first)
-    more: list[LoadResult] = field(default_factory=list)
-    #: the sheet's header row as typed (original_row's cells are in its order), and the
-    #: columns the file name supplied, header -> the word that said it ({"抽检类型": "食品"})
-    header_row: list[str] = field(default_factory=list)
-    file_name_values: dict[str, str] = field(default_factory=dict)
-
-    def all_rows_skipped(self) -> int:
-        """This sheet's skipped rows and the rows of the file's sheets without data."""
-        return self.rows_skipped + sum(n.rows for n in self.sheet_notes)
-
-    def skipped(self) -> list[Skip]:
-        """What was passed over without loading, and why (audit.file_manifest.skipped)."""
-        return self.skip_log.notes() + self.sheet_notes
-
-    def notices_zh(self) -> list[str]:
-        """What the clerk must look at although nothing was rejected: unrecognised sheets."""
-        return [n.reason_zh() for n in self.sheet_notes if n.rule == "unrecognised_sheet"]
-
-    def summary(self) -> dict[str, object]:
-        """The per-file JSON line of `qcity ingest --json`."""
-        keys = (
-            "file",
-            "sheet",
-            "source",
-            "sha256",
-            "status",
-            "rows_read",
-            "rows_loaded",
-            "rows_quarantined",
-            "rows_skipped",
-            "error",
-        )
-        line: dict[str, object] = {k: getattr(self, k) for k in keys}
-        line["rows_skipped"] = self.all_rows_skipped()
-        line["skipped"] = [
-            {"sheet": n.sheet, "rule": n.rule, "rows": n.rows, "reason": n.reason_zh()}
-            for n in self.skipped()
-        ]
-        return line
-
-    def failed_expectations(self) -> list[dict[str, object]]:
-        if self.validation is None or self.validation.result is None:
-            return []
-        return [
-            {
-                "expectation": r.expectation_config.type,
-                "column": r.expectation_config.meta.get("column"),
-                "rule": r.expectation_config.meta.get("rule"),
-                "level": r.expectation_config.meta.get("level"),
-                "unexpected_count": r.result.get("unexpected_count"),
-                "sample": r.result.get("partial_unexpected_list", [])[:5],
-            }
-            for r in self.validation.result.results
-            if not r.success
-        ]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@dataclass
-class _Target:
-    """A matched table of the file with its plan."""
-
-    table: RawTable
-    plan: FilePlan
 
 
 class Loader:
@@ -215,12 +70,12 @@ class Loader:
         now: Callable[[], datetime] = datetime.now,
         dry_run: bool = False,
     ) -> None:
-        _import_validation_in_background()
+        pipeline._import_validation_in_background()
         self.con = con
         self.now = now
         #: validate only: every file's transaction is rolled back and nothing is recorded
         self.dry_run = dry_run
-        self._pending_validation: tuple | None = None
+        self._pending_validation: dict[str, Any] | None = None
 
     # -- public --------------------------------------------------------------------------
 
@@ -269,9 +124,9 @@ class Loader:
             return [self._duplicate(result, path, received_at, decided)]
         file_format = encoding = None
         try:
-            with open_export(path, common_rules().header_scan_rows) as export:
+            with pipeline.open_file(path) as export:
                 file_format, encoding = export.file_format, export.encoding
-                sheets = classify(export.tables, source)
+                sheets = pipeline.classify(export.tables, source)
                 todo = [(t, m) for t, m in sheets.data if t.name not in decided]
                 if decided and not todo:
                     return [self._duplicate(result, path, received_at, decided)]
@@ -344,7 +199,7 @@ class Loader:
 
         try:
             plan = FilePlan.build(match.contract, match, path.name, received_at.date())
-            self._load(result, [_Target(table, plan)], received_at, on_rows, record)
+            self._load(result, [Target(table, plan)], received_at, on_rows, record)
             return
         except FileRejected as exc:
             self._reject(result, path, exc)
@@ -364,21 +219,22 @@ class Loader:
     def _load(
         self,
         result: LoadResult,
-        targets: list[_Target],
+        targets: list[Target],
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
         record: Callable[[], None],
     ) -> None:
         """The file's rows, quarantine, manifest and validation run: one transaction."""
         contract = targets[0].plan.contract
-        result.header_row = [strip_control(c) for c in targets[0].plan.match.header_cells]
+        result.header_row = pipeline.header_row(targets[0])
         result.file_name_values = dict(targets[0].plan.file_name_words)
         self.con.begin()
-        parsed = ReadAhead(_parsed(targets, exact=False))  # reading starts while GX imports
+        # reading starts while GX imports
+        parsed = pipeline.ReadAhead(pipeline.parsed(targets, exact=False))
         try:
-            from ingestion.validation.runner import FileValidator
-
-            validator = FileValidator(contract, received_at.date(), f"load-{result.load_id}")
+            validator = pipeline.file_validator(
+                contract, received_at.date(), f"load-{result.load_id}"
+            )
         except BaseException:
             parsed.close()
             raise
@@ -387,13 +243,14 @@ class Loader:
             started = time.perf_counter()
             self._quarantine_duplicates(result, contract, targets[0])
             result.timings["deduplicate"] = time.perf_counter() - started
-            self.con.execute(
-                "insert into audit.load_header values (?, ?, ?)",
-                [
-                    result.load_id,
-                    json.dumps(result.header_row, ensure_ascii=False),
-                    json.dumps(result.file_name_values, ensure_ascii=False),
-                ],
+            insert_row(
+                self.con,
+                "audit.load_header",
+                {
+                    "load_id": result.load_id,
+                    "header_row": json.dumps(result.header_row, ensure_ascii=False),
+                    "file_name_values": json.dumps(result.file_name_values, ensure_ascii=False),
+                },
             )
             result.rows_loaded = self._count(f'raw."{contract.name}"', "_load_id", result.load_id)
             result.rows_quarantined = self._count("audit.quarantine", "load_id", result.load_id)
@@ -419,8 +276,8 @@ class Loader:
     def _load_rows(
         self,
         result: LoadResult,
-        targets: list[_Target],
-        parsed: ReadAhead[tuple[FilePlan, ParsedBatch]],
+        targets: list[Target],
+        parsed: pipeline.ReadAhead[tuple[FilePlan, ParsedBatch]],
         validator: FileValidator,
         received_at: datetime,
         on_rows: Callable[[int], None] | None,
@@ -435,13 +292,13 @@ class Loader:
             result.rows_read = result.rows_skipped = result.control_chars_removed = 0
             result.skip_log.clear()
             validator.restart()
-            with ReadAhead(_parsed(targets, exact=True)) as parsed:
+            with pipeline.ReadAhead(pipeline.parsed(targets, exact=True)) as parsed:
                 self._stream_rows(result, targets, parsed, validator, received_at, on_rows)
 
     def _stream_rows(
         self,
         result: LoadResult,
-        targets: list[_Target],
+        targets: list[Target],
         parsed: Iterator[tuple[FilePlan, ParsedBatch]],
         validator: FileValidator,
         received_at: datetime,
@@ -453,11 +310,11 @@ class Loader:
         lineage = [result.file, result.sha256, result.load_id, received_at]
         started = time.perf_counter()
         with SpilledTables() as side:
-            good = self._judged(result, parsed, validator, on_rows, side)
+            good = pipeline.judged(result, parsed, validator, on_rows, side)
             try:
                 insert_stream(self.con, f'raw."{contract.name}"', good, _LINEAGE_SQL, lineage)
             except FileRejected:
-                result.rejected_rows = side.head(_QUARANTINE, _WORKBOOK_ROWS)
+                result.rejected_rows = side.head(QUARANTINE, WORKBOOK_ROWS)
                 raise
             for name in side.finish():
                 table, extra_sql, params = (
@@ -466,7 +323,7 @@ class Loader:
                         _QUARANTINE_LINEAGE_SQL,
                         self._quarantine_lineage(result, contract),
                     )
-                    if name == _QUARANTINE
+                    if name == QUARANTINE
                     else (f'raw."{name}"', _LINEAGE_SQL, lineage)
                 )
                 self.con.execute(
@@ -476,30 +333,6 @@ class Loader:
                 )
         result.timings["load_rows"] = time.perf_counter() - started
         result.timings["validate"] = validator.seconds
-
-    def _judged(
-        self,
-        result: LoadResult,
-        parsed: Iterator[tuple[FilePlan, ParsedBatch]],
-        validator: FileValidator,
-        on_rows: Callable[[int], None] | None,
-        side: SpilledTables,
-    ) -> Iterator[pa.Table]:
-        """The suite's verdict on each parsed batch: good rows yielded, the rest to `side`."""
-        for plan, batch_parsed in parsed:
-            batch = judge_batch(plan, batch_parsed, validator)
-            result.rows_read += batch.rows_read
-            result.rows_skipped += batch.rows_skipped
-            result.control_chars_removed += batch.control_chars_removed
-            for reason, numbers in batch.skipped.items():
-                result.skip_log.add(result.sheet, reason, numbers)
-            for name, child in batch.children.items():
-                side.append(name, child)
-            if batch.quarantined:
-                side.append(_QUARANTINE, _quarantine_table(plan, batch.quarantined))
-            if on_rows:
-                on_rows(batch.rows_read + batch.rows_skipped)
-            yield batch.good
 
     def _append(self, table: str, data: pa.Table, extra_sql: str, params: list) -> None:
         self.con.register("_qcity_batch", data)
@@ -514,13 +347,12 @@ class Loader:
         return [result.load_id, result.sha256, result.file, contract.name, self.now()]
 
     def _quarantine_duplicates(
-        self, result: LoadResult, contract: Contract, target: _Target
+        self, result: LoadResult, contract: Contract, target: Target
     ) -> None:
         """Same key twice in one file: exact repeats keep the first, conflicts keep none.
 
         The rows are in the raw table as typed (铜鼓县 read as 360926); the quarantine keeps
         the cells as the clerk typed them, read again from the file for these rows only."""
-        plan = target.plan
         table = f'raw."{contract.name}"'
         key = ", ".join(f'"{k}"' for k in contract.natural_key)
         cols = ", ".join(f'"{c}"' for c in contract.column_names)
@@ -549,20 +381,7 @@ class Loader:
         ).fetchall()
         if not dups:
             return
-        typed_cells = _raw_cells(target, [d[0] for d in dups])
-        rows = []
-        for number, conflicting, first_row, row_json, key_text in dups:
-            rule, detail = (
-                ("duplicate_key", key_text) if conflicting else ("duplicate_row", str(first_row))
-            )
-            encoded = encode(rule, detail)
-            rows.append(
-                QuarantinedRow(
-                    number,
-                    [Problem.decode(contract.natural_key[0], encoded, key_text)],
-                    typed_cells.get(number) or _cells_from_typed(plan, json.loads(row_json)),
-                )
-            )
+        rows = pipeline.duplicate_rows(target, dups)
         numbers = [r.row_number for r in rows]
         self.con.execute(
             f"delete from {table} where _load_id = $1 and list_contains($2, _row_number)",
@@ -576,7 +395,7 @@ class Loader:
             )
         self._append(
             "audit.quarantine",
-            _quarantine_table(plan, rows),
+            pipeline.quarantine_table(target.plan, rows),
             _QUARANTINE_LINEAGE_SQL,
             self._quarantine_lineage(result, contract),
         )
@@ -585,26 +404,7 @@ class Loader:
 
     def _record_validation(self, result: LoadResult, summary: ValidationSummary) -> None:
         """One row per file and suite in audit.validation_runs, written after any rollback."""
-        from ingestion.validation.docs import store_result
-
-        result.validation = summary
-        docs_page = store_result(summary, result.sha256)
-        self._pending_validation = (
-            summary.run_id,
-            result.load_id,
-            summary.source,
-            result.sha256,
-            result.file,
-            summary.success,
-            summary.expectations_evaluated,
-            summary.expectations_failed,
-            summary.rows_evaluated,
-            summary.rows_failed,
-            json.dumps(summary.failed_rules),
-            summary.started_at,
-            summary.finished_at,
-            docs_page,
-        )
+        self._pending_validation = pipeline.validation_row(result, summary)
 
     def _next_load_id(self) -> int:
         return self.con.execute("select nextval('audit.load_id_seq')").fetchone()[0]
@@ -632,186 +432,43 @@ class Loader:
         pending, self._pending_validation = self._pending_validation, None
         if self.dry_run:
             return
-        from alerts.outbox import enqueue_file_alerts
-
         # The file's alerts are written with the result they report: same transaction.
         enqueue_file_alerts(self.con, result)
         if pending:
-            self.con.execute(
-                "insert into audit.validation_runs values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                list(pending),
-            )
-        self.con.execute(
-            """
-            insert into audit.file_manifest (load_id, file_sha256, file_name, file_path,
-                file_size_bytes, source, status, rows_read, rows_loaded, rows_quarantined,
-                rows_skipped, control_chars_removed, error, error_en, reject_rule, encoding,
-                file_format, received_at, finished_at, sheet, skipped)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                result.load_id,
-                result.sha256,
-                result.file,
-                str(path),
-                path.stat().st_size,
-                result.source,
-                result.status,
-                result.rows_read,
-                result.rows_loaded,
-                result.rows_quarantined,
-                result.all_rows_skipped(),
-                result.control_chars_removed,
-                result.error,
-                result.error_en,
-                result.reject_rule,
-                encoding,
-                file_format,
-                received_at,
-                self.now(),
-                result.sheet,
-                json.dumps([n.as_dict() for n in result.skipped()], ensure_ascii=False),
-            ],
-        )
-
-
-def _parsed(targets: list[_Target], exact: bool) -> Iterator[tuple[FilePlan, ParsedBatch]]:
-    """Every matched sheet's batches, read and parsed (on the read-ahead thread; reading
-    has one of its own, as DuckDB reads the next batch without the GIL)."""
-    for target in targets:
-        match = target.plan.match
-        raws = remap_repeated_headers(
-            _guarded(target.table.batches(match.row_index, match.width, exact)), match
-        )
-        with ReadAhead(raws) as read:
-            for raw in read:
-                yield target.plan, parse_batch(target.plan, raw)
-
-
-def _quarantine_table(plan: FilePlan, rows: list[QuarantinedRow]) -> pa.Table:
-    """audit.quarantine's columns of these rows, reasons in both languages."""
-    records = []
-    for row in rows:
-        first = row.problems[0]
-        headers = [plan.match.header_text(p.column) if p.column else "" for p in row.problems]
-        records.append(
+            insert_row(self.con, "audit.validation_runs", pending)
+        insert_row(
+            self.con,
+            "audit.file_manifest",
             {
-                "row_number": row.row_number,
-                "column_name": first.column,
-                "column_header": headers[0] or None,
-                "rule": first.rule,
-                "value": first.value,
-                "reason_zh": "；".join(
-                    p.reason_zh(h) for p, h in zip(row.problems, headers, strict=True)
-                ),
-                "reason_en": "; ".join(p.reason_en() for p in row.problems),
-                "problems": json.dumps(
-                    [
-                        {**p.as_dict(), "header": h, "position": _position(plan, p.column)}
-                        for p, h in zip(row.problems, headers, strict=True)
-                    ],
-                    ensure_ascii=False,
-                ),
-                "original_row": json.dumps(row.original, ensure_ascii=False),
-            }
+                "load_id": result.load_id,
+                "file_sha256": result.sha256,
+                "file_name": result.file,
+                "file_path": str(path),
+                "file_size_bytes": path.stat().st_size,
+                "source": result.source,
+                "status": result.status,
+                "rows_read": result.rows_read,
+                "rows_loaded": result.rows_loaded,
+                "rows_quarantined": result.rows_quarantined,
+                "rows_skipped": result.all_rows_skipped(),
+                "control_chars_removed": result.control_chars_removed,
+                "error": result.error,
+                "error_en": result.error_en,
+                "reject_rule": result.reject_rule,
+                "encoding": encoding,
+                "file_format": file_format,
+                "received_at": received_at,
+                "finished_at": self.now(),
+                "sheet": result.sheet,
+                "skipped": json.dumps([n.as_dict() for n in result.skipped()], ensure_ascii=False),
+            },
         )
-    return pa.Table.from_pylist(records, schema=_QUARANTINE_SCHEMA)
-
-
-def _raw_cells(target: _Target, numbers: list[int]) -> dict[int, list[str]]:
-    """The cells as typed of the given rows of a table, read again (only the rows a key
-    check quarantined after the insert need this, so nothing is kept for the others)."""
-    wanted = pa.array(sorted(set(numbers)), pa.int32())
-    found: dict[int, list[str]] = {}
-    match = target.plan.match
-    for exact in (False, True):
-        try:
-            batches = remap_repeated_headers(
-                target.table.batches(match.row_index, match.width, exact), match
-            )
-            for batch in batches:
-                keep = pc.is_in(batch.row_numbers, value_set=wanted)
-                if not pc.any(keep).as_py():
-                    continue
-                rows = batch.table.filter(keep).to_pylist()
-                for number, row in zip(
-                    batch.row_numbers.filter(keep).to_pylist(), rows, strict=True
-                ):
-                    found[number] = [strip_control(v or "") for v in row.values()]
-            return found
-        except RestartExact:
-            found.clear()
-    return found
-
-
-def _cells_from_typed(plan: FilePlan, typed: dict[str, Any]) -> list[str]:
-    """A row's cells rebuilt from its typed values, when the file cannot be read again."""
-    cells = [""] * plan.match.width
-    for column, position in plan.match.positions.items():
-        value = typed.get(column)
-        cells[position] = "" if value is None else str(value)
-    return cells
-
-
-def _position(plan: FilePlan, column: str | None) -> int | None:
-    """The cell a problem of `column` is in: its own, or the column it was read from when
-    absent or blank (a county read from the address)."""
-    if column is None:
-        return None
-    positions = plan.match.positions
-    if column in positions:
-        return positions[column]
-    try:
-        fallback = plan.contract.column(column).fallback
-    except KeyError:
-        return None
-    return next((positions[f] for f in fallback if f in positions), None)
-
-
-def quarantined_rows(
-    con: duckdb.DuckDBPyConnection, load_id: int | None, limit: int = _WORKBOOK_ROWS
-) -> list[dict[str, Any]]:
-    """A load's quarantined rows, first rows first, as dicts of audit.quarantine's columns."""
-    cursor = con.execute(
-        f"select {', '.join(_QUARANTINE_SCHEMA.names)} from audit.quarantine "
-        "where load_id = ? order by row_number limit ?",
-        [load_id, limit],
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def rows_at_fault(
-    con: duckdb.DuckDBPyConnection, result: LoadResult, limit: int = _WORKBOOK_ROWS
-) -> list[dict[str, Any]]:
-    """The rows a clerk must fix: from audit.quarantine for a loaded file, and for a rejected
-    one the rows kept in memory before its rollback (the warehouse keeps none of them)."""
-    if result.status == "rejected":
-        return result.rejected_rows[:limit]
-    return quarantined_rows(con, result.load_id, limit)
 
 
 def _alert_data_team(con: duckdb.DuckDBPyConnection, fault: LoadFault, path: Path) -> None:
     """Tell the data team, never the department; an alert that cannot be written is logged
     (the disk may be the very thing that is full) and never hides the fault itself."""
     try:
-        from alerts.callbacks import report_load_fault
-
         report_load_fault(con, fault, path.name)
     except Exception:  # pragma: no cover - logged by report_load_fault's own fallbacks
         logging.getLogger(__name__).exception("could not alert the data team about %s", path)
-
-
-def _guarded(batches: Iterator) -> Iterator:
-    """Reader failures past the header (a workbook broken mid-sheet) reject the file;
-    the machine's failures (disk, memory, permission) do not."""
-    try:
-        yield from batches
-    except (FileRejected, RestartExact, LoadFault):
-        raise
-    except Exception as exc:
-        if machine_fault(exc):
-            raise as_fault(exc) from exc
-        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise FileRejected("unreadable", text, "读到中途出错，文件可能已损坏") from None

@@ -42,7 +42,7 @@ BI_READER_ROLE = "bi_reader"
 #: Another name for the reader role (two environments sharing one server, say).
 ROLE_ENV = "QCITY_BI_READER_ROLE"
 PASSWORD_ENV = "QCITY_BI_READER_PASSWORD"
-#: Set to 1 to publish to PostgreSQL after every build (warehouse.serving.refresh_all).
+#: Set to 1 to publish to PostgreSQL after every build (qcity.publish.refresh_all).
 PUBLISH_ENV = "QCITY_PG_PUBLISH"
 _STAGING_SCHEMA = "marts__publishing"
 #: Serialises publications to one database (two DAG runs, or a DAG run and the CLI).

@@ -29,7 +29,7 @@ even when they lag behind the warehouse's own DuckDB, and HUGEINT sums become BI
 which every BI driver knows. Publications are serialised by a lock file beside the
 served file.
 
-`refresh_all()` is what the warehouse DAG calls after a build: serving copy, scorecard
+`qcity.publish.refresh_all()` is what the warehouse DAG calls after a build: serving copy, scorecard
 report, and PostgreSQL when `QCITY_PG_PUBLISH=1`.
 """
 
@@ -43,17 +43,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from qcity.leftovers import remove_stale_temp
 from warehouse.connection import WarehouseBusy
 from warehouse.connection import connect as connect_warehouse
-
-if TYPE_CHECKING:
-    from reports.dashboard import ReportResult
-    from warehouse.publish_postgres import PostgresPublication
 
 #: The schema copied from the warehouse, under the same name.
 MARTS_SCHEMA = "marts"
@@ -349,73 +344,3 @@ def publish_serving(
         bytes=size,
         seconds=time.perf_counter() - started,
     )
-
-
-# ---------------------------------------------------------------- after every build
-
-
-@dataclass
-class PublishReport:
-    """What `refresh_all` published; `as_dict()` is small enough for an Airflow XCom."""
-
-    serving: ServingPublication
-    report: ReportResult | None = None
-    postgres: PostgresPublication | None = None
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict:
-        return {
-            "serving": self.serving.as_dict(),
-            "report": self.report.as_dict() if self.report else None,
-            "postgres": self.postgres.as_dict() if self.postgres else None,
-            "seconds": round(self.seconds, 3),
-        }
-
-    def paths(self) -> list[Path]:
-        written = [self.serving.path]
-        if self.report is not None:
-            written.append(self.report.path)
-        return written
-
-
-def refresh_all(
-    warehouse: Path | None = None,
-    *,
-    con: duckdb.DuckDBPyConnection | None = None,
-    directory: Path | None = None,
-    report_dir: Path | None = None,
-    report: bool = True,
-    postgres: bool | None = None,
-    wait_seconds: float = 60.0,
-) -> PublishReport:
-    """Everything published after a successful build, in order:
-
-    1. the serving copy (`publish_serving`);
-    2. the scorecard dashboard, from that copy, to `report_dir/index.html`
-       (default `$QCITY_BUILD_DIR/report/`), unless `report` is False;
-    3. the marts to PostgreSQL, from that copy, when `postgres` is True or, when it is
-       None, when `QCITY_PG_PUBLISH=1` (settings from `QCITY_PG_*`, the reader's password
-       from `QCITY_BI_READER_PASSWORD`).
-
-    Raises `ServingError`, `reports.dashboard.ReportError` or
-    `warehouse.publish_postgres.PostgresPublishError`; a step that fails stops the ones
-    after it, and what was published before stays published.
-    """
-    from warehouse.publish_postgres import publish_enabled, publish_marts
-
-    started = time.perf_counter()
-    serving = publish_serving(warehouse, con=con, directory=directory, wait_seconds=wait_seconds)
-    result = PublishReport(serving=serving)
-    if report:
-        from reports.dashboard import write_dashboard
-
-        result.report = write_dashboard(report_dir, source=serving.path)
-    if publish_enabled() if postgres is None else postgres:
-        result.postgres = publish_marts(serving.path)
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def publisher(con: duckdb.DuckDBPyConnection, build: Path) -> list[Path]:
-    """`refresh_all` in the shape of orchestration.publish's publishers: `(con, build_dir)`."""
-    return refresh_all(con=con, report_dir=build / "report").paths()

@@ -9,7 +9,7 @@ rows) is spilled to Parquet and inserted afterwards, once per table. The file is
 transaction: all of its rows or none.
 
 A stream is also a pipeline over the machine's cores: DuckDB converts and writes batch n
-while the suite judges batch n+1 and `ReadAhead` threads parse and read the batches after
+while the suite judges batch n+1 and `ingestion.readahead.ReadAhead` threads parse and read the batches after
 it (DuckDB and most Arrow kernels release the GIL; Great Expectations does not).
 """
 
@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import queue
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -32,8 +30,6 @@ import pyarrow.parquet as pq
 from qcity.leftovers import TEMP_PREFIX, mark_in_use, remove_stale_temp
 
 _STREAM_NAME = "_qcity_stream"
-_T = TypeVar("_T")
-_DONE = object()
 
 
 def insert_stream(
@@ -131,70 +127,6 @@ class SpilledTables:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> SpilledTables:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class ReadAhead(Iterator[_T]):
-    """`items`, produced on a thread of their own up to `depth` ahead of the consumer,
-    starting at once (the caller can do slow work of its own meanwhile).
-
-    An exception raised by `items` comes out of the consumer's `next` as itself. `close`
-    (also on leaving a `with`) tells the producer to stop and waits for it; `items` is
-    closed on the producer's thread, so a reader's resources are released.
-    """
-
-    def __init__(self, items: Iterator[_T], depth: int = 1) -> None:
-        self._items = items
-        self._handoff: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(depth)
-        self._stop = threading.Event()
-        self._finished = False
-        self._producer = threading.Thread(target=self._produce, name="qcity-read-ahead")
-        self._producer.daemon = True
-        self._producer.start()
-
-    def _put(self, item: object, error: BaseException | None = None) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._handoff.put((item, error), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _produce(self) -> None:
-        try:
-            for item in self._items:
-                if not self._put(item):
-                    break
-            else:
-                self._put(_DONE)
-        except BaseException as exc:  # handed to the consumer, whatever it is
-            self._put(_DONE, exc)
-        finally:
-            close = getattr(self._items, "close", None)
-            if close:
-                close()
-
-    def __next__(self) -> _T:
-        if self._finished:
-            raise StopIteration
-        item, error = self._handoff.get()
-        if error is not None or item is _DONE:
-            self.close()
-            if error is not None:
-                raise error
-            raise StopIteration
-        return item  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._finished = True
-        self._stop.set()
-        self._producer.join()
-
-    def __enter__(self) -> ReadAhead[_T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,7 +1,7 @@
 """Source contracts: the declarative description of each departmental export.
 
 Everything a reader needs to know about a source (columns, aliases, vocabularies, keys,
-thresholds, cadence) lives in the YAML files beside this module, validated by
+thresholds, cadence, owning department, alert share, dbt staging group) lives in the YAML files beside this module, validated by
 :mod:`ingestion.contracts.schema`. Adding an alias or a source is a data change only.
 """
 
@@ -9,6 +9,8 @@ from ingestion.contracts.loader import (
     all_contracts,
     common_rules,
     counties,
+    department_name,
+    departments,
     get_contract,
     indicators,
     messages,
@@ -24,6 +26,8 @@ __all__ = [
     "all_contracts",
     "common_rules",
     "counties",
+    "department_name",
+    "departments",
     "get_contract",
     "indicators",
     "messages",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -37,7 +38,13 @@ def get_contract(name: str) -> Contract:
     if not path.exists():
         known = ", ".join(source_names())
         raise KeyError(f"unknown source {name!r}; known sources: {known}")
-    return Contract.model_validate(_read_yaml(path))
+    contract = Contract.model_validate(_read_yaml(path))
+    if contract.department_code not in departments():
+        raise ValueError(
+            f"contract {name}: department_code {contract.department_code!r} "
+            "is not in dbt_project/seeds/departments.csv"
+        )
+    return contract
 
 
 def all_contracts() -> list[Contract]:
@@ -47,6 +54,29 @@ def all_contracts() -> list[Contract]:
 def _read_seed(name: str) -> list[dict[str, str]]:
     with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class DepartmentNames:
+    """A department's names, kept once, in the departments seed (the plan's 责任单位)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@cache
+def departments() -> dict[str, DepartmentNames]:
+    """Department code -> its names, from dbt_project/seeds/departments.csv."""
+    return {
+        r["department_code"]: DepartmentNames(r["department_code"], r["name_zh"], r["name_en"])
+        for r in _read_seed("departments.csv")
+    }
+
+
+def department_name(code: str) -> str:
+    """The Chinese name clerks know a department by, from its code."""
+    return departments()[code].name_zh
 
 
 @cache

@@ -32,7 +32,9 @@ def _loose(text: str | None) -> str | None:
     return None if text is None else _QUOTES_AND_PUNCT.sub("", squeeze(text))
 
 
-def expected_indicator_name(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+def expected_indicator_name(
+    contract: Contract, table: pa.Table, params: None
+) -> dict[str, pa.Array]:
     plan = indicators()
     codes = table["indicator_code"].to_pylist()
     expected = [plan[c].name_zh if c in plan else None for c in codes]
@@ -48,7 +50,9 @@ def expected_indicator_name(contract: Contract, table: pa.Table) -> dict[str, pa
     }
 
 
-def expected_indicator_unit(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+def expected_indicator_unit(
+    contract: Contract, table: pa.Table, params: None
+) -> dict[str, pa.Array]:
     """The indicator's unit beside the unit column and the unit typed in the value cell
     (`33家` is read when 家 is the indicator's unit; `3人` is a unit mismatch)."""
     plan = indicators()

@@ -8,5 +8,5 @@ import pyarrow.compute as pc
 from ingestion.contracts import Contract
 
 
-def exceeds_limit(contract: Contract, table: pa.Table) -> dict[str, pa.Array]:
+def exceeds_limit(contract: Contract, table: pa.Table, params: None) -> dict[str, pa.Array]:
     return {"_exceeds_limit": pc.greater(table["measured_value"], table["limit_value"])}

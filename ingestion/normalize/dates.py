@@ -53,3 +53,30 @@ def parse_date(value: str) -> date | None:
 @cache
 def earliest_plausible() -> date:
     return date.fromisoformat(common_rules().date_min)
+
+
+#: `7日`, `7天`, `3个工作日`, `限期7日`, `15日内`: a span counted from another date of the row.
+_RELATIVE = re.compile(r"^(?:限期)?(\d{1,3})\s*(?:个)?\s*(工作日|日|天)(?:内|之内)?$")
+
+
+def parse_relative_days(value: str) -> tuple[int, bool] | None:
+    """(days, working days?) of a span like `7日` or `3个工作日`; None when it is none."""
+    found = _RELATIVE.match(nfkc(value).strip())
+    if not found:
+        return None
+    return int(found.group(1)), found.group(2) == "工作日"
+
+
+def add_days(start: date, days: int, working: bool) -> date:
+    """`start` plus `days` calendar days, or `days` working days (Monday to Friday; a
+    working-day span counts from the next day: 3 working days from a Friday end on Wednesday).
+    Public holidays are not known here and count as working days."""
+    if not working:
+        return start + timedelta(days=days)
+    current = start
+    left = days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current

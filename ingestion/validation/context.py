@@ -14,7 +14,7 @@ from great_expectations.data_context import FileDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from ingestion.contracts import all_contracts
-from ingestion.validation.suites import build_suite, suite_json
+from ingestion.validation.suites import suite_text
 
 EXPECTATIONS_ROOT = Path(__file__).resolve().parents[2] / "expectations"
 SUITES_DIR = EXPECTATIONS_ROOT / "gx" / "expectations"
@@ -98,19 +98,18 @@ def _set_results_dir() -> None:
 
 
 def sync_suites(check: bool = False) -> list[str]:
-    """Write every contract's suite as JSON; with `check`, only report which differ."""
+    """Write every contract's suite as JSON; with `check`, only report which differ.
+    (`qcity contracts sync` writes the same files with every other derived artifact.)"""
     SUITES_DIR.mkdir(parents=True, exist_ok=True)
     stale: list[str] = []
     for contract in all_contracts():
         path = SUITES_DIR / f"{contract.name}.json"
-        wanted = suite_json(build_suite(contract))
-        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        wanted = suite_text(contract)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != wanted:
             stale.append(contract.name)
             if not check:
-                path.write_text(
-                    json.dumps(wanted, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-                )
+                path.write_text(wanted, encoding="utf-8")
     return stale
 
 

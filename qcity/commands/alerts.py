@@ -139,7 +139,7 @@ def preview(
     from alerts.outbox import attach_workbooks, deliveries
     from alerts.registry import load_registry
     from alerts.sender import Courier
-    from warehouse.correction_workbook import write_workbooks
+    from qcity.correction_workbook import write_workbooks
     from warehouse.load import Loader
     from warehouse.schema import ensure_schema
 

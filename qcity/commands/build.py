@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -50,8 +51,8 @@ def build_command(
     publish: Annotated[
         bool,
         typer.Option(
-            help="After a DuckDB build: serving copy, dashboard (and PostgreSQL "
-            "when QCITY_PG_PUBLISH=1), as the warehouse DAG does."
+            help="After a DuckDB build: scorecard CSV, serving copy, dashboard (and "
+            "PostgreSQL when QCITY_PG_PUBLISH=1), weekly digest, as the warehouse DAG does."
         ),
     ] = True,
     wait: Annotated[
@@ -86,10 +87,24 @@ def build_command(
     note = f", {copied} rows copied to PostgreSQL first" if result.rows_copied else ""
     typer.echo(f"Built on {result.target} in {result.seconds:.1f} s{note}.")
     if publish and target == "duckdb" and not select:
-        from warehouse.serving import refresh_all
+        _after_build(result.warehouse, wait)
 
-        published = refresh_all(result.warehouse)
-        typer.echo(
-            f"Published: {published.serving.path}"
-            + (f", dashboard {published.report.path}" if published.report else "")
-        )
+
+def _after_build(warehouse: Path, wait: float) -> None:
+    """What the warehouse DAG does after its build (`qcity.app.after_build`): scorecard
+    CSV/JSON, serving copy, dashboard, PostgreSQL when enabled, the weekly digest."""
+    from qcity.app import after_build
+    from warehouse.connection import connect
+
+    try:
+        con = connect(warehouse, wait_seconds=wait)
+    except WarehouseBusy as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(BUSY_EXIT_CODE) from None
+    try:
+        published = after_build(con, date.today())
+    finally:
+        con.close()
+    for paths in published.written.values():
+        typer.echo(f"Published: {', '.join(paths)}")
+    typer.echo(f"Indicator digest: {published.digests_queued} new deliveries queued.")

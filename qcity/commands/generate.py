@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write sample exports of all four sources and their manifest."""
         # Imported here so `qcity --help` does not load the workbook writers.
-        from ingestion.generate import generate_exports
+        from sample_data import generate_exports
 
         manifest = generate_exports(out, rows=rows, seed=seed, defect_share=defect_share)
         statuses = Counter(f.expected_status for f in manifest.files)

@@ -15,10 +15,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingestion.contracts import source_names
 from qcity.files import expand
-from qcity.settings import build_dir, warehouse_path
+from qcity.settings import warehouse_path
 
 if TYPE_CHECKING:  # the loader imports Great Expectations: only when a command runs
-    from warehouse.load import Loader, LoadResult
+    from ingestion.pipeline import LoadResult
+    from warehouse.load import Loader
 
 _err = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the width
 
@@ -108,20 +109,14 @@ def _report(result: LoadResult, as_json: bool, with_expectations: bool) -> None:
 
 
 def _outputs(con, results: list[LoadResult], attach_to_alerts: bool) -> None:
-    """Correction workbooks for problem files (attached to their file alerts after a real
-    load) and the rebuilt Data Docs."""
-    from ingestion.validation.docs import build_docs
-    from warehouse.correction_workbook import write_workbooks
+    """What follows every load (`qcity.app.after_load`), reported on stderr."""
+    from qcity.app import after_load
 
-    written = write_workbooks(con, results, build_dir() / "corrections", datetime.now())
-    if attach_to_alerts:
-        from alerts.outbox import attach_workbooks
-
-        attach_workbooks(con, results, written)
-    for path in written:
+    written = after_load(con, results, datetime.now(), attach_to_alerts=attach_to_alerts)
+    for path in written.workbooks:
         _err.print(f"整改清单 / correction workbook: {path}", highlight=False)
-    if any(r.validation for r in results):
-        _err.print(f"Data Docs: {build_docs()}", highlight=False)
+    if written.data_docs:
+        _err.print(f"Data Docs: {written.data_docs}", highlight=False)
 
 
 #: Exit codes: 0 every file loaded (or a duplicate), 1 a file was rejected for its content,

@@ -3,7 +3,7 @@
 The serving copy (a read-only DuckDB file swapped in atomically), the scorecard dashboard,
 and, with `--postgres` or `QCITY_PG_PUBLISH=1`, PostgreSQL's `marts` schema with its
 read-only `bi_reader` role. The warehouse DAG does the same after every build
-(`warehouse.serving.refresh_all`).
+(`qcity.app.after_build`, which calls `qcity.publish.refresh_all`).
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ def publish_command(
     ] = False,
 ) -> None:
     """Publish the marts: serving copy, dashboard, and PostgreSQL when asked."""
+    from qcity.publish import refresh_all
     from reports.dashboard import ReportError
     from warehouse.publish_postgres import PostgresPublishError
-    from warehouse.serving import ServingError, refresh_all
+    from warehouse.serving import ServingError
 
     try:
         result = refresh_all(

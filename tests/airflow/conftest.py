@@ -83,7 +83,7 @@ class Pipeline:
         return Folders(landing, landing.parent / "archive", landing.parent / "rejected")
 
     def generate(self, rows: int = 500, seed: int = 11) -> dict:
-        from ingestion.generate import generate_exports
+        from sample_data import generate_exports
 
         generate_exports(self.exports, rows=rows, seed=seed)
         return json.loads((self.exports / "manifest.json").read_text(encoding="utf-8"))

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from alerts.registry import DATA_TEAM, load_registry
+from ingestion.pipeline import LoadResult
+from qcity.correction_workbook import write_workbooks
 from tests.alerts.servers import LOOPBACK, RobotSink, SmtpSink
-from warehouse.correction_workbook import write_workbooks
-from warehouse.load import LoadResult
 
 _LOOPBACK_HOSTS = {LOOPBACK, "::1", "localhost"}
 

@@ -28,8 +28,9 @@ from alerts.registry import DATA_TEAM, load_registry
 from alerts.render import KINDS
 from alerts.sender import SendReport, send_pending
 from ingestion.contracts import get_contract
-from ingestion.generate import generate_exports
+from ingestion.pipeline import LoadResult
 from qcity.cli import app
+from sample_data import generate_exports
 from tests.alerts.conftest import (
     ROBOTS,
     address,
@@ -42,7 +43,7 @@ from tests.alerts.servers import Posted, Received, RobotSink, SmtpSink
 from tests.alerts.test_outbox import FakeTI
 from tests.conftest import LOAD_DAY
 from warehouse.connection import connect
-from warehouse.load import Loader, LoadResult
+from warehouse.load import Loader
 
 AS_OF = date(2025, 12, 15)  # six weeks after the loads: weekly and monthly sources are late
 

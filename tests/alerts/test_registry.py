@@ -8,7 +8,7 @@ import pytest
 
 from alerts.contacts import contacts_for, redirect
 from alerts.registry import DATA_TEAM, load_registry, registry_problems
-from ingestion.contracts import all_contracts, indicators
+from ingestion.contracts import all_contracts, department_name, indicators
 
 
 def test_registry_agrees_with_contracts_and_plan_seeds() -> None:
@@ -19,7 +19,11 @@ def test_every_source_and_indicator_has_an_owner() -> None:
     registry = load_registry()
     for contract in all_contracts():
         owner = registry.owner_of_source(contract.name)
-        assert owner is not None and owner.name_zh == contract.department
+        assert owner is not None and owner.code == contract.department_code
+        assert owner.name_zh == department_name(contract.department_code)
+        duty = registry.source_duty(contract.name)
+        assert duty is not None and duty.cadence_days == contract.cadence_days
+        assert duty.quarantine_alert_share == contract.quarantine_alert_share
     for code in indicators():
         assert registry.owners_of_indicator(code), code
 
@@ -37,22 +41,23 @@ def test_no_real_contact_sits_in_the_repository() -> None:
 def test_drift_is_reported() -> None:
     registry = load_registry()
     housing = registry.departments["YC_HOUSING_CONSTRUCTION"]
-    changed = housing.model_copy(
-        update={
-            "sources": {
-                "construction_acceptance": housing.sources["construction_acceptance"].model_copy(
-                    update={"cadence_days": 5}
-                )
-            },
-            "indicators": housing.indicators[1:],
-        }
-    )
-    drifted = registry.model_copy(
-        update={"departments": {**registry.departments, "YC_HOUSING_CONSTRUCTION": changed}}
-    )
+    changed = housing.model_copy(update={"indicators": housing.indicators[1:]})
+    departments = {**registry.departments, "YC_HOUSING_CONSTRUCTION": changed}
+    del departments["YC_AGRICULTURE_RURAL"]
+    drifted = registry.model_copy(update={"departments": departments})
     problems = " | ".join(registry_problems(drifted))
-    assert "cadence 5 days here, 30 in its contract" in problems
+    assert "source agri_testing belongs to YC_AGRICULTURE_RURAL" in problems
     assert "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE" in problems
+
+
+def test_the_registry_copies_no_source_fact() -> None:
+    """Cadence, alert share and ownership are the contracts'; names are the seed's."""
+    text = Path("alerts/departments.yaml").read_text(encoding="utf-8")
+    body = text.split("\ndepartments:\n", 1)[1]
+    for word in ("cadence_days:", "quarantine_alert_share:", "sources:", "name_zh:"):
+        assert word not in body, word
+    for contract in all_contracts():
+        assert contract.name not in body, contract.name
 
 
 def test_contacts_come_from_the_environment() -> None:

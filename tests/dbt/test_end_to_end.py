@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.generate import generate_exports
+from sample_data import generate_exports
 from tests.dbt.conftest import dbt_paths, qcity_build, query
 from warehouse.connection import connect
 from warehouse.load import Loader

@@ -21,7 +21,7 @@ from ingestion.privacy import (
 
 def test_the_dbt_macro_is_generated_from_the_contracts() -> None:
     assert MACRO_PATH.read_text(encoding="utf-8") == render_macro(), (
-        "dbt_project/macros/personal_data_rules.sql is stale: python -m ingestion.privacy --write"
+        "dbt_project/macros/personal_data_rules.sql is stale: run qcity contracts sync"
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.generate import write_market_sampling_csv
+from sample_data import write_market_sampling_csv
 
 ITERATIONS = int(os.environ.get("QCITY_FAULT_ITERATIONS", "6"))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.generate.hostile import write_hostile_files
+from sample_data.hostile import write_hostile_files
 
 MEMORY_CAP_BYTES = 4 << 30
 TIME_CAP_SECONDS = 300

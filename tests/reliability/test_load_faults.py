@@ -20,10 +20,10 @@ import duckdb
 import pytest
 
 from ingestion.errors import LoadFault
-from ingestion.generate import write_market_sampling_csv
 from orchestration.folders import Folders
 from orchestration.ingest import LEDGER, ingest_listed, run_outcomes
 from orchestration.landing import list_ready
+from sample_data import write_market_sampling_csv
 from tests.conftest import MARKET_HEADER, good_market_rows, write_csv
 from warehouse.connection import connect
 

@@ -11,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from qcity.cli import app
+from qcity.publish import PublishReport, publisher, refresh_all
 from tests.serving.built import copy_of
 from warehouse.connection import connect
 from warehouse.postgres_copy import PostgresSettings
-from warehouse.serving import SERVING_FILE_NAME, PublishReport, publisher, refresh_all
+from warehouse.serving import SERVING_FILE_NAME
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_refresh_all_publishes_the_serving_copy_then_the_report(env, tmp_path):
 
 
 def test_publisher_takes_the_dags_open_connection(env, tmp_path):
-    """orchestration.publish's shape: (con, build_dir) -> paths written."""
+    """qcity.publish's shape: (con, build_dir) -> paths written."""
     con = connect(Path(env["QCITY_WAREHOUSE"]))
     try:
         written = publisher(con, tmp_path / "dag-build")

@@ -11,10 +11,12 @@ import openpyxl
 from ingestion.contracts import Contract, common_rules, get_contract
 from ingestion.contracts.loader import indicators
 from ingestion.contracts.schema import ColumnType
-from ingestion.generate import generate_exports
 from ingestion.header import canonical_for
 from ingestion.normalize.numbers import parse_number
 from ingestion.normalize.text import is_placeholder
+from ingestion.pipeline import LoadResult
+from qcity.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
+from sample_data import generate_exports
 from tests.conftest import (
     LOAD_DAY,
     MARKET_HEADER,
@@ -23,9 +25,9 @@ from tests.conftest import (
     write_csv,
     write_xlsx,
 )
+from warehouse.audit import quarantined_rows, rows_at_fault
 from warehouse.connection import connect
-from warehouse.correction_workbook import REASON_HEADER, ROW_NUMBER_HEADER, write_workbooks
-from warehouse.load import Loader, LoadResult, quarantined_rows, rows_at_fault
+from warehouse.load import Loader
 
 YELLOW = "FFFFEB9C"
 

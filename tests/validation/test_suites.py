@@ -25,7 +25,15 @@ def test_every_required_column_and_vocabulary_has_an_expectation(contract) -> No
     suite = json.loads((gx_context.SUITES_DIR / f"{contract.name}.json").read_text("utf-8"))
     pairs = {(e["type"], e["kwargs"].get("column")) for e in suite["expectations"]}
     for column in contract.required_columns:
-        assert ("expect_column_values_to_not_be_null", column.name) in pairs
+        if column.always_required:
+            assert ("expect_column_values_to_not_be_null", column.name) in pairs
+    conditional = {
+        (e["meta"]["rule"], e["meta"]["column"])
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_pair_values_to_be_in_set"
+    }
+    for presence in contract.conditional_presence:  # required_when narrows `required`
+        assert (presence.kind, presence.column) in conditional
     for column in contract.columns:
         if column.vocabulary:
             assert ("expect_column_values_to_be_in_set", column.name) in pairs

@@ -129,8 +129,8 @@ def test_each_sheet_loads_on_its_own_under_its_own_source(tmp_path: Path, loader
 def test_unrecognised_sheet_is_named_in_the_correction_workbook(tmp_path: Path, con) -> None:
     import openpyxl
 
+    from qcity.correction_workbook import write_workbooks
     from tests.conftest import LOAD_DAY
-    from warehouse.correction_workbook import write_workbooks
     from warehouse.load import Loader
 
     path = _several_sheets(tmp_path / "第3期抽检.xlsx")

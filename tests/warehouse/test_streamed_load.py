@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import ingestion.pipeline
 import ingestion.readers.csv
-import warehouse.load
 from ingestion.errors import FileRejected
 from ingestion.readers.base import RestartExact
 from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
@@ -73,7 +73,7 @@ def test_restart_after_rows_were_streamed_loads_each_row_once(
     """The fast reader may only find out in batch n that the exact reader must take over."""
     rows = [MARKET_HEADER, *good_market_rows(350)]
     rows[50] = market_row("BAD1", date="not a date")
-    parse = warehouse.load.parse_batch
+    parse = ingestion.pipeline.parse_batch
     calls: list[bool] = []
 
     def restart_once_on_third_batch(plan, raw):
@@ -82,7 +82,7 @@ def test_restart_after_rows_were_streamed_loads_each_row_once(
             raise RestartExact
         return parse(plan, raw)
 
-    monkeypatch.setattr(warehouse.load, "parse_batch", restart_once_on_third_batch)
+    monkeypatch.setattr(ingestion.pipeline, "parse_batch", restart_once_on_third_batch)
     result = loader.ingest(write_csv(tmp_path / "restart.csv", rows))
     assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 350, 349)
     assert len(calls) > 4  # it did start over
@@ -98,7 +98,7 @@ def test_rejection_in_a_later_batch_undoes_the_earlier_ones(
 ) -> None:
     rows = [MARKET_HEADER, *good_market_rows(350)]
     rows[50] = market_row("BAD1", date="not a date")
-    real = getattr(warehouse.load, stage)
+    real = getattr(ingestion.pipeline, stage)
     seen: list[bool] = []
 
     def fail_on_third_batch(*args):
@@ -107,7 +107,7 @@ def test_rejection_in_a_later_batch_undoes_the_earlier_ones(
             raise FileRejected("unreadable", "broken in the middle")
         return real(*args)
 
-    monkeypatch.setattr(warehouse.load, stage, fail_on_third_batch)
+    monkeypatch.setattr(ingestion.pipeline, stage, fail_on_third_batch)
     before = raw_counts(con)
     result = loader.ingest(write_csv(tmp_path / "broken.csv", rows))
     assert (result.status, result.reject_rule) == ("rejected", "unreadable")

@@ -46,7 +46,7 @@ findings as (
 
         -- dates
         inspections.inspection_date,
-        finding_rows.deadline_date,
+        finding_rows.deadline as deadline_date,
         finding_rows.rectified_date,
         {{ as_of_date() }} as as_of_date,
 

@@ -1,5 +1,7 @@
--- Failed items belong to one version of their sample (same load id). Keeping only the items
--- of each sample's latest version drops items a corrected re-export no longer lists.
+-- Hand-written (qcity contracts sync leaves a stg_ model without its header alone): failed
+-- items belong to one version of their sample (same load id). Keeping only the items of each
+-- sample's latest version drops items a corrected re-export no longer lists; the item is
+-- named failed_item, as the marts read it.
 
 with
 
@@ -17,7 +19,23 @@ samples as (
 
 final as (
 
-    select failed_items.*
+    select
+        -- ids
+        failed_items.sample_id,
+        failed_items.item_seq,
+
+        -- item
+        trim(failed_items.item) as failed_item,
+        failed_items.measured_text,
+        failed_items.limit_text,
+
+        -- lineage: the version of the sample the item belongs to
+        failed_items.load_id,
+        failed_items.source_file_name,
+        failed_items.source_file_sha256,
+        failed_items.source_row_number,
+        failed_items.loaded_at
+
     from failed_items
     inner join samples
         on failed_items.sample_id = samples.sample_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from ingestion.contracts import counties
-from ingestion.generate import places
+from sample_data import places
 
 
 def _named(text: str) -> set[str]:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.contracts.schema import County, Indicator
-from ingestion.generate import contract_view as cv
-from ingestion.generate import defects as d
-from ingestion.generate import places
-from ingestion.generate.builder import (
+from sample_data import contract_view as cv
+from sample_data import defects as d
+from sample_data import places
+from sample_data.builder import (
     AliasPicker,
     Cycle,
     DefectSchedule,
@@ -25,9 +25,9 @@ from ingestion.generate.builder import (
     FilePlan,
     make_columns,
 )
-from ingestion.generate.cells import Cell, Tags, render_number
-from ingestion.generate.manifest import FileEntry
-from ingestion.generate.pools import department
+from sample_data.cells import Cell, Tags, render_number
+from sample_data.manifest import FileEntry
+from sample_data.pools import department
 
 SOURCE = cv.INDICATORS
 FULL_COLUMNS = (

@@ -12,8 +12,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ingestion.contracts import common_rules, get_contract, messages
-from ingestion.generate import Manifest, generate_exports, required_variations
-from tests.generate.conftest import ROWS, SEED
+from sample_data import Manifest, generate_exports, required_variations
+from tests.sample_data.conftest import ROWS, SEED
 
 #: Rules no generated file can show honestly: a file's maximum size is a loader setting, and
 #: a validation error is a failure of the loader, not of an export.
@@ -26,6 +26,13 @@ NOT_GENERATED = {
     "duplicate_column",
     "header_changed",
     "encrypted",
+    # The cross-column rules only construction_inspections uses so far: the sample-data
+    # generator has no module for it yet (issue #14: a contract-driven generator will give
+    # every source sample data); tests/warehouse/test_load_site_inspections_and_materials.py
+    # and tests/validation/test_contract_features.py prove them meanwhile.
+    "out_of_order",
+    "required_when",
+    "forbidden_when",
 }
 VERDICT_ALIASES = set(get_contract("market_sampling").column("verdict").aliases)
 

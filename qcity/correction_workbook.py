@@ -22,8 +22,9 @@ import duckdb
 import xlsxwriter
 
 from ingestion.contracts import common_rules, get_contract
+from ingestion.pipeline import LoadResult
 from qcity.output_safety import neutralise
-from warehouse.load import LoadResult, rows_at_fault
+from warehouse.audit import rows_at_fault
 
 ROW_NUMBER_HEADER = common_rules().correction_columns.row_number
 REASON_HEADER = common_rules().correction_columns.reason

@@ -15,8 +15,8 @@ from functools import cache
 from typing import TypeVar
 
 from ingestion.contracts.schema import County
-from ingestion.generate import contract_view as cv
-from ingestion.generate.cells import Tags
+from sample_data import contract_view as cv
+from sample_data.cells import Tags
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ingestion.contracts import common_rules
-from ingestion.generate import ExpectedRates, write_market_sampling_csv
+from sample_data import ExpectedRates, write_market_sampling_csv
 
 FIRST, LAST = date(2025, 1, 1), date(2025, 10, 31)
 EPOCH = date(1899, 12, 30)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 
-from ingestion.generate.builder import EXTRA
-from ingestion.generate.cells import Cell
+from sample_data.builder import EXTRA
+from sample_data.cells import Cell
 
 Row = dict[str, Cell]
 #: What a defect turns one record into: the rows written, each with its expected rule.

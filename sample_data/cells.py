@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ingestion.generate import contract_view as cv
+from sample_data import contract_view as cv
 
 Tags = set[str]
 

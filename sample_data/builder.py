@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from ingestion.generate import contract_view as cv
-from ingestion.generate.cells import Cell, Tags, header_variant
-from ingestion.generate.manifest import FileEntry
-from ingestion.generate.writers import RowSink, open_sink
+from sample_data import contract_view as cv
+from sample_data.cells import Cell, Tags, header_variant
+from sample_data.manifest import FileEntry
+from sample_data.writers import RowSink, open_sink
 
 T = TypeVar("T")
 

@@ -7,8 +7,8 @@ adding a word to a contract makes the coverage test demand that the generator us
 
 from __future__ import annotations
 
-from ingestion.generate import contract_view as cv
-from ingestion.generate.indicators import PERIOD_FORMS
+from sample_data import contract_view as cv
+from sample_data.indicators import PERIOD_FORMS
 
 _FIXED = (
     "format:csv", "format:xlsx", "format:xls",

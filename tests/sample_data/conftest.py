@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.generate import Manifest, generate_exports
+from sample_data import Manifest, generate_exports
 
 ROWS = 2000
 SEED = 11

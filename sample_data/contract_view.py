@@ -13,6 +13,7 @@ from functools import cache
 
 from ingestion.contracts.loader import common_rules, counties, get_contract, indicators
 from ingestion.contracts.schema import County, Indicator
+from ingestion.hooks.scale import scale_class, scale_rules
 
 MARKET = "market_sampling"
 AGRI = "agri_testing"
@@ -89,15 +90,11 @@ def below_detection_words() -> tuple[str, ...]:
 
 
 def field_separators() -> tuple[str, ...]:
-    fmt = get_contract(MARKET).failed_items
-    assert fmt is not None
-    return fmt.field_separators
+    return get_contract(MARKET).child_tables[0].field_separators
 
 
 def item_separators() -> tuple[str, ...]:
-    fmt = get_contract(MARKET).failed_items
-    assert fmt is not None
-    return fmt.item_separators
+    return get_contract(MARKET).child_tables[0].item_separators
 
 
 def excel_epoch() -> date:
@@ -119,16 +116,8 @@ def indicator_table() -> dict[str, Indicator]:
 
 def derive_scale(floor_area_m2: float, cost_10k_yuan: float) -> str:
     """The contract's scale rule: the first class any of whose bounds holds."""
-    for rule in get_contract(CONSTRUCTION).scale_rule:
-        bounds = (
-            (rule.min_floor_area_m2, floor_area_m2),
-            (rule.min_cost_10k_yuan, cost_10k_yuan),
-        )
-        if all(b is None for b, _ in bounds):
-            return rule.class_
-        if any(b is not None and v >= b for b, v in bounds):
-            return rule.class_
-    raise ValueError("the contract's scale_rule has no catch-all class")
+    rules = scale_rules(get_contract(CONSTRUCTION), "scale_class")
+    return scale_class(rules, floor_area_m2, cost_10k_yuan)
 
 
 def bounds(source: str, column: str) -> tuple[float | None, float | None]:

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ingestion.contracts.schema import County
-from ingestion.generate import contract_view as cv
-from ingestion.generate import defects as d
-from ingestion.generate import places
-from ingestion.generate.builder import (
+from sample_data import contract_view as cv
+from sample_data import defects as d
+from sample_data import places
+from sample_data.builder import (
     AliasPicker,
     Cycle,
     DefectSchedule,
@@ -26,10 +26,10 @@ from ingestion.generate.builder import (
     FilePlan,
     make_columns,
 )
-from ingestion.generate.cells import Cell, Tags, fmt_decimal, render_date, render_number
-from ingestion.generate.manifest import ExpectedRates, FileEntry
-from ingestion.generate.places import pick
-from ingestion.generate.pools import (
+from sample_data.cells import Cell, Tags, fmt_decimal, render_date, render_number
+from sample_data.manifest import ExpectedRates, FileEntry
+from sample_data.places import pick
+from sample_data.pools import (
     AGRI_GROUPS,
     AGRI_LABS,
     AGRI_RAPID_LABS,

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion.generate import contract_view as cv
+from sample_data import contract_view as cv
 
 
 @dataclass

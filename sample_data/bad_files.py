@@ -12,7 +12,7 @@ import csv
 import io
 from pathlib import Path
 
-from ingestion.generate.writers import XlsxSink
+from sample_data.writers import XlsxSink
 
 #: A one-page PDF announcement, as departments also drop into the landing folder.
 _PDF = (

@@ -23,28 +23,28 @@ from pathlib import Path
 from opencc import OpenCC
 
 from ingestion.contracts import get_contract
-from ingestion.generate import bad_files
-from ingestion.generate import contract_view as cv
-from ingestion.generate.agri import FULL_COLUMNS as AGRI_COLUMNS
-from ingestion.generate.agri import AgriFile, write_agri_file
-from ingestion.generate.builder import AliasPicker
-from ingestion.generate.construction import FULL_COLUMNS as CONSTRUCTION_COLUMNS
-from ingestion.generate.construction import (
+from sample_data import bad_files
+from sample_data import contract_view as cv
+from sample_data.agri import FULL_COLUMNS as AGRI_COLUMNS
+from sample_data.agri import AgriFile, write_agri_file
+from sample_data.builder import AliasPicker
+from sample_data.construction import FULL_COLUMNS as CONSTRUCTION_COLUMNS
+from sample_data.construction import (
     ConstructionFile,
     ConstructionLedger,
     write_construction_file,
 )
-from ingestion.generate.indicators import IndicatorFile, reportable, write_indicator_file
-from ingestion.generate.manifest import ExpectedRates, FileEntry, Manifest
-from ingestion.generate.market import FULL_COLUMNS as MARKET_COLUMNS
-from ingestion.generate.market import (
+from sample_data.indicators import IndicatorFile, reportable, write_indicator_file
+from sample_data.manifest import ExpectedRates, FileEntry, Manifest
+from sample_data.market import FULL_COLUMNS as MARKET_COLUMNS
+from sample_data.market import (
     MarketFile,
     MarketLedger,
     big_csv_spec,
     corrected,
     write_market_file,
 )
-from ingestion.generate.pools import department
+from sample_data.pools import department
 
 MIN_ROWS = 500
 MAX_DEFECT_SHARE = 0.15

@@ -18,7 +18,7 @@ from typing import IO, Any, Protocol
 import xlsxwriter
 import xlwt
 
-from ingestion.generate.cells import Cell, DateCell
+from sample_data.cells import Cell, DateCell
 
 #: Fixed workbook timestamps: a generated file must not depend on the clock.
 _CREATED = datetime(2025, 10, 31, 9, 0, 0)
