@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from ingestion.contracts import get_contract
+
 CITY = "360900"
 TODAY = date.today()
 
@@ -252,7 +254,8 @@ def write_loads(con: duckdb.DuckDBPyConnection, loads: list[Load]) -> None:
             # A failed item carries its sample's row number, as the loader writes it.
             row_of = {r["sample_id"]: n for n, r in enumerate(load.rows, start=2)}
             items = [{**i, "_row_number": row_of[i["sample_id"]]} for i in load.failed_items]
-            _insert(con, "raw.market_sampling_failed_items", items, load)
+            [child] = get_contract(load.source).child_tables
+            _insert(con, f"raw.{child.name}", items, load)
         for offset, (rule, column) in enumerate(load.quarantined):
             con.execute(
                 "insert into audit.quarantine (load_id, file_sha256, file_name, source, "
