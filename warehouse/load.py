@@ -63,7 +63,8 @@ _CASTS = {"_load_id": "::bigint", "_loaded_at": "::timestamp", "load_id": "::big
 
 
 class RowWriter(Protocol):
-    """The part of a load that differs between engines. `lineage` is the constant columns
+    """The part of a load that differs between engines (both connections begin and commit
+    alike: the loader calls them on the connection). `lineage` is the constant columns
     every appended row gets (file, hash, load id, time), by name."""
 
     #: the engine's errors, suppressed where a failed statement is being cleaned up after
@@ -71,8 +72,6 @@ class RowWriter(Protocol):
     #: SQL true for the rows whose `_row_number` is in the list bound to its `?`
     row_in_list: str
 
-    def begin(self) -> None: ...
-    def commit(self) -> None: ...
     def rollback_quietly(self, everything: bool = False) -> None: ...
 
     def file_lock(self, sha: str) -> AbstractContextManager[None]:
@@ -96,12 +95,6 @@ class DuckDBWrites:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-
-    def begin(self) -> None:
-        self.con.begin()
-
-    def commit(self) -> None:
-        self.con.commit()
 
     def rollback_quietly(self, everything: bool = False) -> None:
         """Roll back the open transaction, if any; after a fault (`everything`), whatever
@@ -331,7 +324,7 @@ class Loader:
         contract = targets[0].plan.contract
         result.header_row = pipeline.header_row(targets[0])
         result.file_name_values = dict(targets[0].plan.file_name_words)
-        self.db.begin()
+        self.con.begin()
         # reading starts while GX imports
         parsed = pipeline.ReadAhead(pipeline.parsed(targets, exact=False))
         try:
@@ -365,7 +358,7 @@ class Loader:
                 self._rollback_quietly()
             else:
                 record()
-                self.db.commit()
+                self.con.commit()
         except BaseException as exc:
             if isinstance(exc, FileRejected) and not result.rejected_rows:
                 # (after a failed statement the transaction is gone, and so are the rows)
@@ -391,7 +384,7 @@ class Loader:
         except RestartExact:
             # The fast CSV reader met a row it cannot place; the exact reader starts over.
             self._rollback_quietly()
-            self.db.begin()
+            self.con.begin()
             result.rows_read = result.rows_skipped = result.control_chars_removed = 0
             result.skip_log.clear()
             validator.restart()

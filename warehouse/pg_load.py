@@ -129,12 +129,6 @@ class PostgresWrites:
     def __init__(self, con: PgConnection) -> None:
         self.con = con
 
-    def begin(self) -> None:
-        self.con.begin()
-
-    def commit(self) -> None:
-        self.con.commit()
-
     def rollback_quietly(self, everything: bool = False) -> None:
         # PostgreSQL only warns when no transaction is open; a lost connection raises.
         with contextlib.suppress(psycopg2.Error):

@@ -160,6 +160,7 @@ def _ingest(url: str, build: Path, files: list[Path]) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_four_concurrent_ingests_load_every_row_once_and_shared_bytes_once(
     exports: Path, pg: PostgresSettings, tmp_path: Path
 ) -> None:
