@@ -19,7 +19,11 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from orchestration.pools import WAREHOUSE_POOL, WAREHOUSE_POOL_DESCRIPTION
+from orchestration.pools import (
+    WAREHOUSE_POOL,
+    WAREHOUSE_POOL_DESCRIPTION,
+    warehouse_pool_slots,
+)
 from qcity.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
@@ -135,15 +139,17 @@ def migrate(env: dict[str, str] | None = None) -> None:
 
 
 def ensure_pool(env: dict[str, str] | None = None) -> None:
-    """The single-slot warehouse pool (Airflow 3 does not schedule tasks of unknown pools)."""
+    """The warehouse pool, one slot for DuckDB, the configured number for PostgreSQL
+    (Airflow 3 does not schedule tasks of unknown pools)."""
+    slots = warehouse_pool_slots()
     if "airflow" in sys.modules:  # configured in this process already: no second interpreter
         from airflow.models.pool import Pool
 
         Pool.create_or_update_pool(
-            WAREHOUSE_POOL, 1, WAREHOUSE_POOL_DESCRIPTION, include_deferred=False
+            WAREHOUSE_POOL, slots, WAREHOUSE_POOL_DESCRIPTION, include_deferred=False
         )
         return
-    airflow_command("pools", "set", WAREHOUSE_POOL, "1", WAREHOUSE_POOL_DESCRIPTION, env=env)
+    airflow_command("pools", "set", WAREHOUSE_POOL, str(slots), WAREHOUSE_POOL_DESCRIPTION, env=env)
 
 
 def prepare(env: dict[str, str] | None = None, pool: bool = True) -> None:
