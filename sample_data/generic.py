@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ from sample_data.pools import (
     PROJECT_KINDS,
     STANDARDS,
     SUPERVISORS,
+    FailItem,
 )
 
 #: Record keys that are not columns: a relative date's span, the words chosen for enums.
@@ -176,6 +177,13 @@ class Shape:
         if len(done) < len(self.after):
             raise ValueError(f"{self.contract.name}: the date comparisons form a cycle")
         return done
+
+
+def _shifted(value: Any, steps: int) -> Any:
+    """A date ``steps`` days, or a number ``steps`` units, away from ``value``."""
+    if isinstance(value, date):
+        return value + timedelta(days=steps)
+    return value + steps
 
 
 def _copy(record: Record) -> Record:
@@ -388,6 +396,12 @@ class _Maker:
     def _settle(self, record: Record) -> Record:
         """Blank or fill the columns the contract's conditions and pair checks decide."""
         contract, rng = self.shape.contract, self.rng
+        for comparison in contract.compare:
+            later, earlier = _later_earlier(comparison)
+            left, right = record.get(comparison.left), record.get(comparison.right)
+            if left is not None and right is not None and not _holds(comparison, left, right):
+                # numbers drawn on their own: the later one moved above the other
+                record[later] = _shifted(record[earlier], rng.randint(1, 50))
         for check in contract.pair_checks:
             first, second = check.columns
             if not second.startswith("_has_") or record.get(first) is None:
@@ -448,6 +462,7 @@ class _Spelling:
         self.fail_words = Cycle(cv.fail_words(), rng)
         self.nothing = Cycle([p for p in cv.placeholders() if p in ("无", "未发现问题", "/")], rng)
         children = shape.contract.child_tables
+        self.children = children
         self.item_seps = {t.from_column: Cycle(t.item_separators, rng) for t in children}
         self.field_seps = {t.from_column: Cycle(t.field_separators, rng) for t in children}
         self.spec = spec
@@ -538,11 +553,18 @@ def _verdict(shape: Shape, record: Record, col: ColumnSpec, sp: _Spelling, tags:
     return word
 
 
+def _item_fields(item: FailItem, fields: tuple[str, ...]) -> list[str]:
+    """An item's cells for the child table's fields: name, result, limit, then the field."""
+    known = [item.item, item.measured, item.limit]
+    return [known[k] if k < len(known) else f"{name}" for k, name in enumerate(fields)]
+
+
 def _items(record: Record, column: str, sp: _Spelling, source: str, tags: Tags) -> str:
     """Child-table items in one cell, fields and items joined by the declared separators."""
     sep = sp.field_seps[column].next()
     tags.add(f"{source}:field_sep:{sep}")
-    parts = [f"{i.item}{sep}{i.measured}{sep}{i.limit}" for i in record.get(_ITEMS, ())]
+    child = next(c for c in sp.children if c.from_column == column)
+    parts = [sep.join(_item_fields(i, child.fields)) for i in record.get(_ITEMS, ())]
     if len(parts) < 2:
         return "".join(parts)
     joiner = sp.item_seps[column].next()
@@ -707,7 +729,7 @@ def _cross_defect(
             if broken.get(earlier) is None:
                 continue
             maker._presence(broken, later, True)
-            broken[later] = broken[earlier] - timedelta(days=rng.randint(1, 9))
+            broken[later] = _shifted(broken[earlier], -rng.randint(1, 9))
             broken[_REL].pop(later, None)
             if _cross_rule_breaks(shape, broken) == {code}:
                 return [(render(shape, broken, sp, tags), code)]
