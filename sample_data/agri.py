@@ -40,8 +40,7 @@ from sample_data.pools import (
 )
 
 SOURCE = cv.AGRI
-FIRST_DAY = date(2025, 1, 1)
-LAST_DAY = date(2025, 10, 31)
+FIRST_DAY, LAST_DAY = cv.FIRST_DAY, cv.LAST_DAY
 INDICATOR = "QUAL_AGRI_MONITORING_PASS_RATE"
 
 FULL_COLUMNS = (

@@ -39,8 +39,7 @@ from sample_data.pools import (
 )
 
 SOURCE = cv.CONSTRUCTION
-FIRST_DAY = date(2025, 1, 1)
-LAST_DAY = date(2025, 10, 31)
+FIRST_DAY, LAST_DAY = cv.FIRST_DAY, cv.LAST_DAY
 INDICATOR = "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE"
 COUNTED_SCALES = ("large", "medium")
 _ACCEPTANCE_WORDS = frozenset(
@@ -261,12 +260,9 @@ def inject(code: str, p: Project, cells: dict[str, Cell], sp: _Spelling) -> d.Em
     if code == "invalid_verdict":
         return d.replace(cells, "verdict", rng.choice(d.BAD_VERDICTS), code)
     if code == "unknown_county":
-        out = dict(cells)
-        out["address"] = rng.choice(places.FOREIGN_ADDRESSES)
-        if "county_code" in sp.cols:
-            codes_only = all(f == "code" for f in sp.county.items)
-            out["county_code"] = "360102" if codes_only else rng.choice(places.FOREIGN_COUNTIES)
-        return [(out, code)]
+        county = "county_code" if "county_code" in sp.cols else None
+        codes_only = all(f == "code" for f in sp.county.items)
+        return d.unknown_county(cells, county, ("address",), rng, codes_only=codes_only)
     if code == "duplicate_key":
         other = dict(cells)
         other["project_name"] = f"{p.name}（二期）"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+from sample_data import places
 from sample_data.builder import EXTRA
 from sample_data.cells import Cell
 
@@ -24,6 +25,8 @@ BAD_NUMBERS = ("见附件", "1.2.3", "待核实")
 BAD_INTEGERS = ("1.5", "2.5")
 BAD_VERDICTS = ("待定", "复检中", "见报告")
 BAD_PERIODS = ("2025Q5", "去年", "2025-13", "2025年第五季度")
+#: A county code of another city (南昌市东湖区), for a file that writes counties as codes.
+FOREIGN_COUNTY_CODE = "360102"
 UNKNOWN_INDICATORS = ("QUAL_UNKNOWN_RATE", "ECON_GDP_GROWTH", "STD_ENTERPRISE")
 
 #: Row rules every source can show, and the ones only some sources can.
@@ -67,3 +70,23 @@ def bad_date(rng: random.Random) -> str:
 
 def old_date(rng: random.Random) -> str:
     return rng.choice(OLD_DATES)
+
+
+def unknown_county(
+    row: Row,
+    county_column: str | None,
+    address_columns: tuple[str, ...],
+    rng: random.Random,
+    *,
+    codes_only: bool = False,
+) -> Emitted:
+    """Every place of the row outside Yichun: the county cell (when the file has one) and
+    the addresses it could otherwise be read from, so no reader can find a county."""
+    out = dict(row)
+    for column in address_columns:
+        out[column] = rng.choice(places.FOREIGN_ADDRESSES)
+    if county_column is not None:
+        out[county_column] = (
+            FOREIGN_COUNTY_CODE if codes_only else rng.choice(places.FOREIGN_COUNTIES)
+        )
+    return [(out, "unknown_county")]

@@ -8,8 +8,9 @@ after the file it corrects, a duplicate drop after its original.
 
 Sizes follow ``rows`` (the approximate number of market_sampling data rows): agri testing
 about half of it, construction a twentieth (at least 150), indicator returns one row per
-reportable indicator × (city + four counties). Only the big CSVs grow with ``rows``; the
-workbooks stay between a few dozen and a few thousand rows.
+reportable indicator × (city + four counties), a source generated from its contract alone
+(:mod:`sample_data.generic`) about 8 % of it (at least 160), over four files. Only the big
+CSVs grow with ``rows``; the workbooks stay between a few dozen and a few thousand rows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from opencc import OpenCC
 
 from ingestion.contracts import get_contract
-from sample_data import bad_files
+from ingestion.contracts.loader import source_names
+from sample_data import bad_files, generic
 from sample_data import contract_view as cv
 from sample_data.agri import FULL_COLUMNS as AGRI_COLUMNS
 from sample_data.agri import AgriFile, write_agri_file
@@ -111,6 +113,8 @@ def generate_exports(
     _agri(run)
     _construction(run)
     _indicators(run)
+    for source in generic_sources():
+        _generic(run, source)
     _unsorted(run)
     run.market.finish()
     run.construction.finish(run.expected)
@@ -463,6 +467,31 @@ def _indicators(run: _Run) -> None:
     notes = f"{i}指标填报说明.xlsx"
     bad_files.write_notes_xlsx(run.out / notes, bad_files.INSTRUCTIONS)
     run.rejected(notes, cv.INDICATORS, "xlsx", None, "no_header")
+
+
+def generic_sources() -> list[str]:
+    """Every source whose contract has no hand-written module: its samples come from the
+    contract alone (:mod:`sample_data.generic`), so a new contract gets them unasked."""
+    return [s for s in source_names() if generic.is_generic(s)]
+
+
+def _generic(run: _Run, source: str) -> None:
+    contract = get_contract(source)
+    plan = generic.default_files(contract, _clamp(run.rows * 0.08, 160, 8000), run.share)
+    for spec in plan.loaded:
+        run.add(
+            generic.write_generic_file(
+                run.out, contract, spec, run.seed_for(spec.rel_path), run.aliases
+            )
+        )
+    if plan.missing_column is not None:
+        spec = plan.missing_column
+        entry = generic.write_generic_file(
+            run.out, contract, spec, run.seed_for(spec.rel_path), run.aliases
+        )
+        entry.reject("missing_required_columns")
+        entry.variations.add("file:missing_required_columns")
+        run.add(entry)
 
 
 def _unsorted(run: _Run) -> None:

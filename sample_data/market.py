@@ -47,8 +47,7 @@ from sample_data.pools import (
 )
 
 SOURCE = cv.MARKET
-FIRST_DAY = date(2025, 1, 1)
-LAST_DAY = date(2025, 10, 31)
+FIRST_DAY, LAST_DAY = cv.FIRST_DAY, cv.LAST_DAY
 _SPAN = (LAST_DAY - FIRST_DAY).days
 
 #: All columns of a full result table, in the bureau's usual order.
