@@ -270,13 +270,26 @@ def bench_daily_rows() -> int:
 
 
 def bench_soak_files() -> int:
-    """Files the soak benchmark drops at once (`QCITY_BENCH_SOAK_FILES`, default 200)."""
+    """Files the soak and the landing benchmarks drop at once (`QCITY_BENCH_SOAK_FILES`,
+    default 200)."""
     return int(os.environ.get("QCITY_BENCH_SOAK_FILES", "200"))
 
 
 def bench_soak_rows() -> int:
     """Rows per file of the soak benchmark (`QCITY_BENCH_SOAK_ROWS`, default 600)."""
     return int(os.environ.get("QCITY_BENCH_SOAK_ROWS", "600"))
+
+
+def bench_small_rows() -> int:
+    """Rows per file of the landing benchmark, small files through the real Airflow
+    (`QCITY_BENCH_SMALL_ROWS`, default 20)."""
+    return int(os.environ.get("QCITY_BENCH_SMALL_ROWS", "20"))
+
+
+def bench_executor() -> str | None:
+    """The landing benchmark's Airflow executor, e.g. `LocalExecutor` for Airflow's plain
+    one, instead of the project's (`QCITY_BENCH_EXECUTOR`, default unset)."""
+    return os.environ.get("QCITY_BENCH_EXECUTOR") or None
 
 
 def soak_json() -> bool:
@@ -392,6 +405,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QCITY_BENCH_DAILY_ROWS", bench_daily_rows, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_SOAK_FILES", bench_soak_files, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_SOAK_ROWS", bench_soak_rows, "Benchmarks (`make bench`)"),
+    Setting("QCITY_BENCH_SMALL_ROWS", bench_small_rows, "Benchmarks (`make bench`)"),
+    Setting("QCITY_BENCH_EXECUTOR", bench_executor, "Benchmarks (`make bench`)"),
     Setting("QCITY_SOAK_JSON", soak_json, "Benchmarks (`make bench`)"),
     Setting("QCITY_RELIABILITY_SCALE", reliability_scale, "Benchmarks (`make bench`)"),
     Setting("QCITY_RELIABILITY_ONLY", reliability_only, "Benchmarks (`make bench`)"),
