@@ -337,14 +337,14 @@ _TAIL = re.compile(r"\s*\(`(?P<variable>QCITY_\w+)`, default (?P<default>.+)\)\.
 @dataclass(frozen=True)
 class Setting:
     """One row of docs/settings.md. What it changes and its default come from the accessor's
-    docstring, which ends "(`VARIABLE`, default DEFAULT)."; a family (one accessor, several
-    variables) states them here instead."""
+    docstring when it ends "(`VARIABLE`, default DEFAULT)."; otherwise (a family: one
+    accessor, several variables) `stated_what` and `stated_default` say them."""
 
     variable: str
     accessor: Callable[..., object]
     group: str
-    family_what: str | None = None
-    family_default: str | None = None
+    stated_what: str | None = None
+    stated_default: str | None = None
 
     def _tail(self) -> re.Match[str] | None:
         match = _TAIL.search(" ".join((self.accessor.__doc__ or "").split()))
@@ -352,8 +352,8 @@ class Setting:
 
     @property
     def what(self) -> str:
-        if self.family_what:
-            return self.family_what
+        if self.stated_what:
+            return self.stated_what
         match = self._tail()
         doc = " ".join((self.accessor.__doc__ or "").split())
         return doc[: match.start()] + "." if match else doc
@@ -361,7 +361,7 @@ class Setting:
     @property
     def default(self) -> str:
         match = self._tail()
-        return self.family_default or (match["default"] if match else "")
+        return self.stated_default or (match["default"] if match else "")
 
 
 def _family(field: str, what: str, default: str = "unset") -> Setting:
