@@ -292,6 +292,12 @@ def bench_executor() -> str | None:
     return os.environ.get("QCITY_BENCH_EXECUTOR") or None
 
 
+def bench_pg_rows() -> int:
+    """Rows of each of the PostgreSQL concurrency benchmark's four files
+    (`QCITY_BENCH_PG_ROWS`, default 100,000)."""
+    return int(os.environ.get("QCITY_BENCH_PG_ROWS", "100000"))
+
+
 def soak_json() -> bool:
     """Any value: the soak benchmark prints its result as one JSON object
     (`QCITY_SOAK_JSON`, default unset)."""
@@ -369,7 +375,15 @@ def _family(field: str, what: str, default: str = "unset") -> Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("QCITY_WAREHOUSE", warehouse_path, "Paths"),
+    Setting(
+        "QCITY_WAREHOUSE",
+        warehouse_path,
+        "Paths",
+        "The warehouse: a DuckDB file (`warehouse_path`), or a PostgreSQL database named by a"
+        " URL, `postgresql://user@host/db` (`warehouse_url`; the password from `PGPASSWORD`"
+        " or `~/.pgpass`).",
+    ),
+    Setting("QCITY_WAREHOUSE_SLOTS", warehouse_slots, "Paths", None, "4 (always 1 for DuckDB)"),
     Setting("QCITY_BUILD_DIR", build_dir, "Paths"),
     Setting("QCITY_SERVING_DIR", serving_dir, "Paths"),
     Setting("QCITY_LANDING", landing_root, "Paths"),
@@ -407,6 +421,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QCITY_BENCH_SOAK_ROWS", bench_soak_rows, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_SMALL_ROWS", bench_small_rows, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_EXECUTOR", bench_executor, "Benchmarks (`make bench`)"),
+    Setting("QCITY_BENCH_PG_ROWS", bench_pg_rows, "Benchmarks (`make bench`)"),
     Setting("QCITY_SOAK_JSON", soak_json, "Benchmarks (`make bench`)"),
     Setting("QCITY_RELIABILITY_SCALE", reliability_scale, "Benchmarks (`make bench`)"),
     Setting("QCITY_RELIABILITY_ONLY", reliability_only, "Benchmarks (`make bench`)"),
