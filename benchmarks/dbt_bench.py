@@ -9,7 +9,6 @@ QCITY_BENCH_DAILY_ROWS new samples under a new load id, and the incremental rebu
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.measure import ROOT
+from qcity.settings import bench_daily_rows, bench_fact_rows
 from warehouse.connection import connect
 from warehouse.dbt_build import build
 
@@ -142,8 +142,8 @@ def report(r: dict) -> str:
 
 def main() -> None:
     results = run(
-        int(os.environ.get("QCITY_BENCH_FACT_ROWS", "10000000")),
-        int(os.environ.get("QCITY_BENCH_DAILY_ROWS", "20000")),
+        bench_fact_rows(),
+        bench_daily_rows(),
     )
     print(report(results))
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)

@@ -12,12 +12,12 @@ column of the contract):
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import tempfile
 from pathlib import Path
 
 from benchmarks.measure import ROOT, Measured, run_python
+from qcity.settings import bench_big_rows, bench_repeat, bench_rows
 
 DATA = ROOT / "benchmarks" / "data"
 
@@ -141,9 +141,9 @@ def report(results: dict) -> str:
 
 
 def main() -> None:
-    rows = int(os.environ.get("QCITY_BENCH_ROWS", "1000000"))
-    big_rows = int(os.environ.get("QCITY_BENCH_BIG_ROWS", "10000000"))
-    repeat = int(os.environ.get("QCITY_BENCH_REPEAT", "3"))
+    rows = bench_rows()
+    big_rows = bench_big_rows()
+    repeat = bench_repeat()
     results = run(rows, big_rows, repeat)
     print(report(results))
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.measure import ROOT
+from qcity.settings import bench_pg_rows
 from warehouse.postgres_copy import PostgresSettings, drop_database, ensure_database
 
 DATA = ROOT / "benchmarks" / "data"
@@ -76,7 +77,7 @@ def _timed(warehouse: str, work: Path, batches: list[list[Path]]) -> tuple[float
 
 
 def run(rows: int | None = None) -> dict[str, dict[str, float]]:
-    rows = rows or int(os.environ.get("QCITY_BENCH_PG_ROWS", "100000"))
+    rows = rows or bench_pg_rows()
     files = ensure_csvs(rows)
     base = PostgresSettings.from_env()
     figures: dict[str, dict[str, float]] = {}

@@ -24,7 +24,7 @@ from orchestration.pools import (
     WAREHOUSE_POOL_DESCRIPTION,
     warehouse_pool_slots,
 )
-from qcity.settings import PROJECT_ROOT
+from qcity.settings import DEFAULT_AIRFLOW_HOST, PROJECT_ROOT, airflow_host
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 
@@ -37,15 +37,14 @@ NO_TRACKING = {
 }
 
 
-#: `make airflow`'s UI listens on this machine only: the SQLite instance has a printed
-#: admin password and no TLS. QCITY_AIRFLOW_HOST=0.0.0.0 (or an address) opens it up.
-DEFAULT_API_HOST = "127.0.0.1"
+#: `make airflow`'s UI listens on this machine only (qcity.settings.airflow_host).
+DEFAULT_API_HOST = DEFAULT_AIRFLOW_HOST
 API_PORT = 8080
 LOGIN_FILE = "simple_auth_manager_passwords.json.generated"
 
 
 def api_host() -> str:
-    return os.environ.get("QCITY_AIRFLOW_HOST") or DEFAULT_API_HOST
+    return airflow_host()
 
 
 def airflow_home() -> Path:

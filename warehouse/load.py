@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -48,6 +47,7 @@ from ingestion.pipeline import (
     Target,
     file_sha256,
 )
+from qcity.settings import debug
 from warehouse.audit import FINAL_SQL, insert_row, quarantined_rows
 from warehouse.stream import SpilledTables, insert_stream
 
@@ -193,7 +193,7 @@ class Loader:
         except Exception as exc:
             self._pending_validation = None
             self._rollback_quietly(everything=True)
-            if os.environ.get("QCITY_DEBUG"):
+            if debug():
                 raise
             fault = as_fault(exc)
             if not self.dry_run:
