@@ -10,6 +10,7 @@ purpose, so the manifest can name the one rule the row must be quarantined under
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from sample_data import places
 from sample_data.builder import EXTRA
@@ -37,6 +38,48 @@ COMMON_ROW_RULES = (
     "duplicate_key",
     "duplicate_row",
 )
+
+
+#: What a cell holds to break a rule on its own, for the rules one bad cell breaks.
+BAD_VALUES: dict[str, tuple[str, ...]] = {
+    "required_missing": ("", "/"),
+    "invalid_date": BAD_DATES,
+    "date_out_of_range": OLD_DATES,
+    "invalid_number": BAD_NUMBERS,
+    "invalid_integer": BAD_INTEGERS,
+    "invalid_verdict": BAD_VERDICTS,
+    "invalid_period": BAD_PERIODS,
+    "unknown_value": ("其他", "未分类"),
+}
+
+
+def simple(
+    code: str,
+    row: Row,
+    rng: random.Random,
+    targets: Mapping[str, str | tuple[str, ...] | None],
+    *,
+    words: Mapping[str, tuple[str, ...]] | None = None,
+    twin: tuple[str, str] | None = None,
+) -> Emitted | None:
+    """The defects every source makes alike: one bad cell in the column ``targets`` names
+    for the rule (one of several, chosen at random; a bad value from :data:`BAD_VALUES`
+    unless ``words`` gives the source's own), a repeated row, a stray cell, and, with
+    ``twin`` (column, suffix), a second row of the same key that differs in that column.
+    None when the rule is not one of these or this file has no column for it."""
+    if code == "duplicate_row":
+        return duplicate_row(row)
+    if code == "malformed_row":
+        return malformed(row)
+    if code == "duplicate_key" and twin is not None:
+        column, suffix = twin
+        return duplicate_key(row, {**row, column: f"{row[column]}{suffix}"})
+    column = targets.get(code)
+    if column is None or code not in BAD_VALUES:
+        return None
+    if isinstance(column, tuple):
+        column = rng.choice(column)
+    return replace(row, column, rng.choice((words or {}).get(code, BAD_VALUES[code])), code)
 
 
 def replace(row: Row, column: str, value: Cell, rule: str) -> Emitted:

@@ -44,14 +44,7 @@ from ingestion.normalize.dates import add_days
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import (
-    AliasPicker,
-    Cycle,
-    DefectSchedule,
-    FileBuilder,
-    FilePlan,
-    make_columns,
-)
+from sample_data.builder import AliasPicker, Cycle, FileSpec, open_file
 from sample_data.cells import Cell, Tags, render_date, render_number
 from sample_data.manifest import FileEntry
 from sample_data.places import pick
@@ -89,28 +82,12 @@ def is_generic(source: str) -> bool:
     return source not in cv.SOURCES
 
 
-@dataclass
-class GenericFile:
+@dataclass(kw_only=True)
+class GenericFile(FileSpec):
     """One file of a source: which columns, how they are spelled, its defects."""
 
-    rel_path: str
-    fmt: str
-    encoding: str | None
-    columns: tuple[str, ...]
-    rows: int
-    batch: int
-    date_forms: tuple[str, ...] = ("iso", "slash", "dot", "cn", "datetime", "serial")
-    number_forms: tuple[str, ...] = ("plain", "fullwidth", "native")
-    county_forms: tuple[str, ...] = ("full", "short", "variant")
-    title: str | None = None
-    notices: tuple[str, ...] = ()
-    blank_above: int = 0
     relative_share: float = 0.5
     fail_prefix_share: float = 0.2
-    county_blank_share: float = 0.0
-    defect_share: float = 0.0
-    min_defects: int = 0
-    defect_cap: float = 0.12
 
 
 # -- what the contract says about the shape of a row ----------------------------------------
@@ -274,12 +251,8 @@ class _Maker:
     def __init__(self, shape: Shape, spec: GenericFile, rng: random.Random) -> None:
         self.shape, self.spec, self.rng = shape, spec, rng
         self.seq = 0
-        table, weights = places.weighted_counties()
-        if shape.addresses:
-            # a county read from an address must be one an address can name
-            keep = [i for i, c in enumerate(table) if c.county_code in places.TOWNS]
-            table, weights = [table[i] for i in keep], [weights[i] for i in keep]
-        self.counties, self.weights = table, weights
+        # a county read from an address must be one an address can name
+        self.counties, self.weights = places.weighted_counties(bool(shape.addresses))
         self.enum_words = {
             c.name: Cycle(
                 [(k, w) for k in (c.vocabulary or {}) for w in cv.export_words(
@@ -611,6 +584,14 @@ def _enum_target(shape: Shape, spec: GenericFile) -> str | None:
     return None
 
 
+def _typed(shape: Shape, spec: GenericFile, type_: ColumnType) -> str | None:
+    return next((c.name for c in _present(shape, spec) if c.type is type_), None)
+
+
+#: Words of its own a generic file uses for a bad cell.
+_BAD_WORDS = {"unknown_value": ("未分类", "待定类别")}
+
+
 def _numbered_absent(shape: Shape, spec: GenericFile) -> bool:
     return bool(shape.numbered) and shape.numbered.name not in spec.columns  # type: ignore[union-attr]
 
@@ -656,50 +637,34 @@ def inject(
     written as it is, and the next defective row tries again)."""
     rng, spec, contract = sp.rng, sp.spec, shape.contract
     present = set(spec.columns)
-    if code == "required_missing":
-        target = _required_target(shape, spec)
-        return d.replace(cells, target, rng.choice(("", "/")), code) if target else None
     if code in ("invalid_date", "date_out_of_range"):
         target = _date_target(shape, spec)
         if target is None or record.get(target) is None:
             return None
-        bad = d.bad_date(rng) if code == "invalid_date" else d.old_date(rng)
         out = _absolute_relatives(shape, record, cells, target, sp, tags)
-        return d.replace(out, target, bad, code)
+        return d.simple(code, out, rng, {code: target})
     if code == "unknown_county":
         county = shape.county.name if shape.county and shape.county.name in present else None
         addresses = tuple(a for a in shape.addresses if a in present)
         codes_only = all(f == "code" for f in sp.county.items)
         return d.unknown_county(cells, county, addresses, rng, codes_only=codes_only)
-    if code == "unknown_value":
-        target = _enum_target(shape, spec)
-        return (
-            d.replace(cells, target, rng.choice(("未分类", "待定类别")), code) if target else None
-        )
-    if code == "invalid_verdict":
-        target = next(c.name for c in _present(shape, spec) if c.type is ColumnType.VERDICT)
-        return d.replace(cells, target, rng.choice(d.BAD_VERDICTS), code)
-    if code == "invalid_integer":
-        target = next(c.name for c in _present(shape, spec) if c.type is ColumnType.INTEGER)
-        return d.replace(cells, target, rng.choice(d.BAD_INTEGERS), code)
     if code == "out_of_range":
         target = next(n for n in present if cv.out_of_range_value(contract.name, n) is not None)
         value = cv.out_of_range_value(contract.name, target)
         if _cross_rule_breaks(shape, {**record, target: value}):
             return None  # the value would also trip a rule that reads it (a condition)
         return d.replace(cells, target, f"{value:g}", code)
-    if code == "duplicate_row":
-        return d.duplicate_row(cells)
-    if code == "duplicate_key":
-        target = _required_target(shape, spec)
-        if target is None:
-            return None
-        other = dict(cells)
-        other[target] = f"{cells[target]}（二）"
-        return d.duplicate_key(cells, other)
-    if code == "malformed_row":
-        return d.malformed(cells)
-    return _cross_defect(code, shape, record, maker, sp, tags)
+    if code in CROSS_RULES or code in {c.rule for c in contract.pair_checks}:
+        return _cross_defect(code, shape, record, maker, sp, tags)
+    key = _required_target(shape, spec)
+    targets = {
+        "required_missing": key,
+        "unknown_value": _enum_target(shape, spec),
+        "invalid_verdict": _typed(shape, spec, ColumnType.VERDICT),
+        "invalid_integer": _typed(shape, spec, ColumnType.INTEGER),
+    }
+    twin = (key, "（二）") if key else None
+    return d.simple(code, cells, rng, targets, words=_BAD_WORDS, twin=twin)
 
 
 def _absolute_relatives(
@@ -800,21 +765,11 @@ def write_generic_file(
     root: Path, contract: Contract, spec: GenericFile, seed: str, aliases: AliasPicker
 ) -> FileEntry:
     """Write one file of ``contract``'s source, whole groups at a time, until ``spec.rows``."""
-    rng = random.Random(seed)
-    tags: Tags = set()
+    rng, tags, builder = open_file(root, contract.name, spec, seed, aliases)
     shape = Shape.of(contract)
-    columns = make_columns(contract.name, spec.columns, aliases, rng, tags)
-    plan = FilePlan(
-        spec.rel_path, contract.name, spec.fmt, spec.encoding, columns,
-        spec.title, spec.notices, spec.blank_above, True, tags,
-    )  # fmt: skip
     maker = _Maker(shape, spec, rng)
     sp = _Spelling(shape, spec, rng)
-    schedule = DefectSchedule(
-        spec.rows, spec.defect_share, rules_for(shape, spec), rng,
-        min_count=spec.min_defects, cap=spec.defect_cap,
-    )  # fmt: skip
-    builder = FileBuilder(root, plan)
+    schedule = spec.schedule(rules_for(shape, spec), rng)
     i = 0
     pending: str | None = None  # a defect the row it fell on could not show
     while builder.entry.rows_read < spec.rows:
@@ -826,8 +781,7 @@ def write_generic_file(
             cells = render(shape, record, sp, tags)
             emitted = None if code is None else inject(code, shape, record, cells, maker, sp, tags)
             pending = code if emitted is None else None
-            for row, rule in emitted or [(cells, None)]:
-                builder.emit(row, rule)
+            builder.emit_rows(emitted or [(cells, None)])
     return builder.close()
 
 
