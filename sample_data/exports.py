@@ -93,7 +93,12 @@ class _Run:
     def rejected(
         self, rel_path: str, source: str | None, fmt: str, encoding: str | None, rule: str
     ) -> FileEntry:
-        entry = FileEntry(rel_path, source, fmt, encoding if fmt == "csv" else None)
+        return self.refuse(
+            FileEntry(rel_path, source, fmt, encoding if fmt == "csv" else None), rule
+        )
+
+    def refuse(self, entry: FileEntry, rule: str) -> FileEntry:
+        """A written file the ingestion must reject whole under ``rule``."""
         entry.reject(rule)
         entry.variations.add(f"file:{rule}")
         return self.add(entry)
@@ -274,9 +279,7 @@ def _market_rejects(run: _Run, m: str, small: int) -> None:
     ]  # fmt: skip
     for spec in neither:
         entry, _ = write_market_file(run.out, spec, run.seed_for(spec.rel_path), run.aliases, None)
-        entry.reject("undecidable_from_name")
-        entry.variations.add("file:undecidable_from_name")
-        run.add(entry)
+        run.refuse(entry, "undecidable_from_name")
 
     broken = MarketFile(
         rel_path=f"{m}2025年第7期食品抽检结果.xlsx", fmt="xlsx", encoding=None,
@@ -298,9 +301,7 @@ def _market_rejects(run: _Run, m: str, small: int) -> None:
     entry, _ = write_market_file(
         run.out, future, run.seed_for(future.rel_path), AliasPicker(), None
     )
-    entry.reject("future_dates")
-    entry.variations.add("file:future_dates")
-    run.add(entry)
+    run.refuse(entry, "future_dates")
 
     mixed = f"{m}抽检数据_合并.csv"
     source = run.out / f"{m}宜春市市场监督管理局2025年监督抽检信息汇总.csv"
@@ -358,19 +359,13 @@ def _agri(run: _Run) -> None:
         rel_path=f"{a}乡镇农产品检测站上报数据.csv", fmt="csv", encoding="utf-8", rows=50,
         batch=4, columns=AGRI_COLUMNS, defect_share=0.4, defect_cap=0.5,
     )  # fmt: skip
-    entry = write(over, None)
-    entry.reject("over_threshold")
-    entry.variations.add("file:over_threshold")
-    run.add(entry)
+    run.refuse(write(over, None), "over_threshold")
 
     missing = AgriFile(
         rel_path=f"{a}2025年8月农残监测数据.xlsx", fmt="xlsx", encoding=None, rows=40,
         batch=5, columns=_without(AGRI_COLUMNS, "test_item"),
     )  # fmt: skip
-    entry = write(missing, None)
-    entry.reject("missing_required_columns")
-    entry.variations.add("file:missing_required_columns")
-    run.add(entry)
+    run.refuse(write(missing, None), "missing_required_columns")
 
     # market_sampling's headers dropped in agriculture's landing folder
     wrong = MarketFile(
@@ -379,9 +374,7 @@ def _agri(run: _Run) -> None:
     )  # fmt: skip
     entry, _ = write_market_file(run.out, wrong, run.seed_for(wrong.rel_path), AliasPicker(), None)
     entry.source = cv.AGRI
-    entry.reject("wrong_source")
-    entry.variations.add("file:wrong_source")
-    run.add(entry)
+    run.refuse(entry, "wrong_source")
 
 
 def _construction(run: _Run) -> None:
@@ -430,10 +423,7 @@ def _construction(run: _Run) -> None:
         rel_path=f"{c}2025年10月竣工验收备案信息.xlsx", fmt="xlsx", encoding=None, rows=0,
         batch=4, columns=CONSTRUCTION_COLUMNS, title="2025年10月竣工验收备案信息",
     )  # fmt: skip
-    entry = write(empty)
-    entry.reject("no_data_rows")
-    entry.variations.add("file:no_data_rows")
-    run.add(entry)
+    run.refuse(write(empty), "no_data_rows")
 
 
 def _indicators(run: _Run) -> None:
@@ -478,20 +468,16 @@ def generic_sources() -> list[str]:
 def _generic(run: _Run, source: str) -> None:
     contract = get_contract(source)
     plan = generic.default_files(contract, _clamp(run.rows * 0.08, 160, 8000), run.share)
-    for spec in plan.loaded:
-        run.add(
-            generic.write_generic_file(
-                run.out, contract, spec, run.seed_for(spec.rel_path), run.aliases
-            )
-        )
-    if plan.missing_column is not None:
-        spec = plan.missing_column
-        entry = generic.write_generic_file(
+
+    def write(spec: generic.GenericFile) -> FileEntry:
+        return generic.write_generic_file(
             run.out, contract, spec, run.seed_for(spec.rel_path), run.aliases
         )
-        entry.reject("missing_required_columns")
-        entry.variations.add("file:missing_required_columns")
-        run.add(entry)
+
+    for spec in plan.loaded:
+        run.add(write(spec))
+    if plan.missing_column is not None:
+        run.refuse(write(plan.missing_column), "missing_required_columns")
 
 
 def _unsorted(run: _Run) -> None:
