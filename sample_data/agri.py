@@ -231,19 +231,9 @@ def render(s: AgriSample, r: ItemResult, sp: _Spelling, tags: Tags) -> dict[str,
 
 
 def rules_for(spec: AgriFile) -> tuple[str, ...]:
-    rules = [
-        *d.COMMON_ROW_RULES,
-        "invalid_number",
-        "unknown_value",
-        "invalid_verdict",
-        "unknown_county",
-        "verdict_inconsistent",
-    ]
-    if cv.out_of_range_value(SOURCE, "measured_value") is not None:
-        rules.append("out_of_range")
-    if spec.fmt == "csv":
-        rules.append("malformed_row")
-    return tuple(rules)
+    bounded = cv.out_of_range_value(SOURCE, "measured_value") is not None
+    own = ("unknown_county", "verdict_inconsistent", *(("out_of_range",) if bounded else ()))
+    return d.file_rules(spec.columns, spec.fmt, _TARGETS, *own)
 
 
 #: The column one bad cell of each simple rule goes in, and the words of its own it uses.

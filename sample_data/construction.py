@@ -203,17 +203,9 @@ def render(p: Project, a: Attempt, sp: _Spelling, tags: Tags) -> dict[str, Cell]
 
 
 def rules_for(spec: ConstructionFile) -> tuple[str, ...]:
-    cols = set(spec.columns)
-    rules = [*d.COMMON_ROW_RULES, "invalid_verdict", "unknown_county", "invalid_number"]
-    if "acceptance_round" in cols:
-        rules.append("invalid_integer")
-    if "scale_class" in cols:
-        rules.append("unknown_value")
-    if cv.out_of_range_value(SOURCE, "floor_area_m2") is not None:
-        rules.append("out_of_range")
-    if spec.fmt == "csv":
-        rules.append("malformed_row")
-    return tuple(rules)
+    bounded = cv.out_of_range_value(SOURCE, "floor_area_m2") is not None
+    own = ("unknown_county", *(("out_of_range",) if bounded else ()))
+    return d.file_rules(spec.columns, spec.fmt, _TARGETS, *own)
 
 
 #: The column one bad cell of each simple rule goes in, and the words of its own it uses.

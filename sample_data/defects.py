@@ -10,7 +10,7 @@ purpose, so the manifest can name the one rule the row must be quarantined under
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sample_data import places
 from sample_data.builder import EXTRA
@@ -80,6 +80,25 @@ def simple(
     if isinstance(column, tuple):
         column = rng.choice(column)
     return replace(row, column, rng.choice((words or {}).get(code, BAD_VALUES[code])), code)
+
+
+def file_rules(
+    columns: Iterable[str],
+    fmt: str,
+    targets: Mapping[str, str | tuple[str, ...] | None],
+    *own: str,
+) -> tuple[str, ...]:
+    """The row rules a file can show: the ones every source shows, each simple rule whose
+    column(s) the file has (``targets`` as for :func:`simple`), the source's ``own`` rules
+    and, in a CSV, a malformed row."""
+    present = set(columns)
+    simple_rules = [
+        code
+        for code, column in targets.items()
+        if column is not None and set((column,) if isinstance(column, str) else column) <= present
+    ]
+    malformed_row = ("malformed_row",) if fmt == "csv" else ()
+    return tuple(dict.fromkeys((*COMMON_ROW_RULES, *simple_rules, *own, *malformed_row)))
 
 
 def replace(row: Row, column: str, value: Cell, rule: str) -> Emitted:

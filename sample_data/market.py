@@ -325,21 +325,26 @@ def render(rec: MarketRecord, layout: Layout, tags: Tags) -> dict[str, Cell]:
     return c
 
 
+#: The column one bad cell of each simple rule goes in (a file without a sampling date
+#: gets its bad dates in the announcement date).
+_TARGETS = {
+    "required_missing": ("product_name", "sampled_unit"),
+    "invalid_date": "sampling_date",
+    "date_out_of_range": "sampling_date",
+    "unknown_value": "sampling_type",
+    "invalid_verdict": "verdict",
+}
+
+
 def rules_for(layout: Layout) -> tuple[str, ...]:
     """Row rules a file of this layout can show."""
     cols = layout.cols
-    rules = [*d.COMMON_ROW_RULES, "unknown_county"]
-    if "sampling_type" in cols:
-        rules.append("unknown_value")
-    if "verdict" in cols:
-        rules.append("invalid_verdict")
+    own = ["unknown_county"]
     if "failed_items_text" in cols:
-        rules.append("verdict_inconsistent")
+        own.append("verdict_inconsistent")
     if "remarks" in cols and cv.max_cell_chars():
-        rules.append("value_too_long")
-    if layout.fmt == "csv":
-        rules.append("malformed_row")
-    return tuple(rules)
+        own.append("value_too_long")
+    return d.file_rules(cols, layout.fmt, _TARGETS, *own)
 
 
 def too_long_text() -> str:
@@ -355,13 +360,7 @@ def inject(
     """The rows that carry defect ``code`` for ``rec``."""
     rng, cols = layout.rng, layout.cols
     date_col = "sampling_date" if "sampling_date" in cols else "announcement_date"
-    targets = {
-        "required_missing": ("product_name", "sampled_unit"),
-        "invalid_date": date_col,
-        "date_out_of_range": date_col,
-        "unknown_value": "sampling_type",
-        "invalid_verdict": "verdict",
-    }
+    targets = {**_TARGETS, "invalid_date": date_col, "date_out_of_range": date_col}
     emitted = d.simple(code, cells, rng, targets, twin=("sampled_unit", "（二店）"))
     if emitted is not None:
         return emitted
