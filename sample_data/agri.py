@@ -18,7 +18,7 @@ from ingestion.contracts.schema import County
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import AliasPicker, Cycle, FileSpec, open_file
+from sample_data.builder import AliasPicker, Cycle, FileSpec, Spelling, open_file
 from sample_data.cells import Cell, Tags, fmt_decimal, render_date, render_number
 from sample_data.manifest import ExpectedRates, FileEntry
 from sample_data.places import pick
@@ -135,15 +135,12 @@ class AgriFile(FileSpec):
     limit_forms: tuple[str, ...] = ("plain", "le", "unit", "fullwidth")
 
 
-class _Spelling:
+class _Spelling(Spelling):
     """The rotating spellings of one file."""
 
     def __init__(self, spec: AgriFile, rng: random.Random) -> None:
-        self.rng, self.fmt, self.cols = rng, spec.fmt, frozenset(spec.columns)
-        self.dates = Cycle(spec.date_forms, rng)
-        self.numbers = Cycle(spec.number_forms, rng)
+        super().__init__(spec, rng)
         self.limits = Cycle(spec.limit_forms, rng)
-        self.county = Cycle(spec.county_forms, rng)
         self.county_blank_share = spec.county_blank_share
         self.below = Cycle((*cv.below_detection_words(), "<"), rng)
         self.blank = Cycle(("/", "—", "", "-", "无"), rng)

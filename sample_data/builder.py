@@ -214,6 +214,17 @@ class FileSpec:
         )
 
 
+class Spelling:
+    """A file's rotating spellings of dates, numbers and counties (a source adds its own),
+    so that a small file still shows every spelling its spec lists."""
+
+    def __init__(self, spec: FileSpec, rng: random.Random) -> None:
+        self.rng, self.fmt, self.cols, self.spec = rng, spec.fmt, frozenset(spec.columns), spec
+        self.dates = Cycle(spec.date_forms, rng)
+        self.numbers = Cycle(spec.number_forms, rng)
+        self.county = Cycle(spec.county_forms, rng)
+
+
 def open_file(
     root: Path, source: str, spec: FileSpec, seed: str, aliases: AliasPicker
 ) -> tuple[random.Random, Tags, FileBuilder]:

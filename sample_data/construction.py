@@ -19,7 +19,7 @@ from ingestion.contracts.schema import County
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import AliasPicker, Cycle, FileSpec, open_file
+from sample_data.builder import AliasPicker, Cycle, FileSpec, Spelling, open_file
 from sample_data.cells import Cell, Tags, render_date, render_number
 from sample_data.manifest import ExpectedRates, FileEntry
 from sample_data.places import pick
@@ -140,12 +140,9 @@ class ConstructionFile(FileSpec):
     number_forms: tuple[str, ...] = ("plain", "thousands", "fullwidth")
 
 
-class _Spelling:
+class _Spelling(Spelling):
     def __init__(self, spec: ConstructionFile, rng: random.Random) -> None:
-        self.rng, self.fmt, self.cols = rng, spec.fmt, frozenset(spec.columns)
-        self.dates = Cycle(spec.date_forms, rng)
-        self.numbers = Cycle(spec.number_forms, rng)
-        self.county = Cycle(spec.county_forms, rng)
+        super().__init__(spec, rng)
         self.blank = Cycle(("/", "—", "", "无", "——"), rng)
         # an acceptance is 通过 or 合格, never 阴性 or 合格样品: keep the contract's words a
         # housing office would write

@@ -44,7 +44,7 @@ from ingestion.normalize.dates import add_days
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import AliasPicker, Cycle, FileSpec, open_file
+from sample_data.builder import AliasPicker, Cycle, FileSpec, Spelling, open_file
 from sample_data.cells import Cell, Tags, render_date, render_number
 from sample_data.manifest import FileEntry
 from sample_data.places import pick
@@ -423,14 +423,11 @@ class _Maker:
 # -- spelling ---------------------------------------------------------------------------------
 
 
-class _Spelling:
+class _Spelling(Spelling):
     """Per-file cycles, so a small file still shows every spelling it is given."""
 
     def __init__(self, shape: Shape, spec: GenericFile, rng: random.Random) -> None:
-        self.rng, self.fmt, self.cols = rng, spec.fmt, frozenset(spec.columns)
-        self.dates = Cycle(spec.date_forms, rng)
-        self.numbers = Cycle(spec.number_forms, rng)
-        self.county = Cycle(spec.county_forms, rng)
+        super().__init__(spec, rng)
         self.pass_words = Cycle(cv.pass_words(), rng)
         self.fail_words = Cycle(cv.fail_words(), rng)
         self.nothing = Cycle([p for p in cv.placeholders() if p in ("无", "未发现问题", "/")], rng)
@@ -438,7 +435,7 @@ class _Spelling:
         self.children = children
         self.item_seps = {t.from_column: Cycle(t.item_separators, rng) for t in children}
         self.field_seps = {t.from_column: Cycle(t.field_separators, rng) for t in children}
-        self.spec = spec
+        self.spec: GenericFile = spec  # its own fields, too
 
 
 def render(shape: Shape, record: Record, sp: _Spelling, tags: Tags) -> dict[str, Cell]:
