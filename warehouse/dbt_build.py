@@ -141,11 +141,11 @@ def _run_streamed(command: list[str], env: dict[str, str]) -> subprocess.Complet
 
 
 def project_hash() -> str:
-    """A hash of the dbt project's own files: a build of other code must test every row."""
+    """A hash of the dbt project's code (not its docs): a build of other code tests every row."""
     digest = hashlib.sha256()
     for path in sorted(DBT_PROJECT_DIR.rglob("*")):
         relative = path.relative_to(DBT_PROJECT_DIR)
-        if path.is_file() and relative.parts[0] not in _NOT_PROJECT_FILES:
+        if path.is_file() and relative.parts[0] not in _NOT_PROJECT_FILES and path.suffix != ".md":
             digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
