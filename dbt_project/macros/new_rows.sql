@@ -10,6 +10,9 @@
    * a relation with a load_id (or latest_load_id) column: its rows with a new load id; for
      unique and unique_combination_of_columns, every row whose key occurs among them, so a
      new row that repeats an old key still fails;
+   * a view an incremental fact materializes (the fact's meta.materializes names it): no
+     row; the same tests on the fact look at its new rows (stg_..._failed_items joins the
+     latest versions of all samples, a full ranking, for rows the fact holds already);
    * anything else (dimensions, aggregate marts: small tables): all rows.
 
    A full scan (var full_scan, --full-refresh, changed project files) tests every row. #}
@@ -34,6 +37,11 @@
         {%- do return(relation) -%}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+    {%- if tested -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.meta.get('materializes') == tested.name -%}
+            {%- do return('(select * from ' ~ relation ~ ' where 1 = 0) as new_rows') -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set natural_key = tested.config.meta.get('natural_key') if tested else none -%}
     {%- if natural_key -%}
         {%- set versions = graph.nodes[tested.depends_on.nodes[0]] -%}

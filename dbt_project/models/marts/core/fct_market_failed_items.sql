@@ -4,7 +4,8 @@
         unique_key='sample_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_items_of_resampled_samples() }}"
+        pre_hook="{{ delete_items_of_resampled_samples() }}",
+        meta={'materializes': 'stg_market_regulation__market_sampling_failed_items'}
     )
 }}
 

@@ -3,8 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_touched_periods('year', 'target.source = touched.source
-            and target.period = ' ~ year_of('touched.period_start_date')) }}"
+        pre_hook="{{ delete_touched_periods('target.source = touched.source
+            and target.period = ' ~ year_of('touched.month_start_date')) }}"
     )
 }}
 
@@ -19,7 +19,7 @@
 --                                      year: round 1 passed / projects
 -- The year is the calendar year of the sampling date (round-1 acceptance date for projects).
 -- Incremental: the source x years that new loads touched are recomputed (the city's row sums
--- the year's counties; macros/touched_periods.sql).
+-- the year's counties; int_touched_periods).
 
 with
 
@@ -102,9 +102,9 @@ observations_by_year as (
     {% if is_incremental() %}
         and exists (
             select 1
-            from ({{ touched_periods('year') }}) as touched
+            from {{ ref('int_touched_periods') }} as touched
             where observations.source = touched.source
-                and {{ year_of('observations.observed_date') }} = {{ year_of('touched.period_start_date') }}
+                and {{ year_of('observations.observed_date') }} = {{ year_of('touched.month_start_date') }}
         )
     {% endif %}
 

@@ -4,8 +4,8 @@
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
         pre_hook=[
-            "{{ delete_touched_periods('year', \"target.value_origin = 'measured'
-                and target.period_year = extract(year from touched.period_start_date)
+            "{{ delete_touched_periods(\"target.value_origin = 'measured'
+                and target.period_year = extract(year from touched.month_start_date)
                 and target.indicator_code in (
                     select indicator_code from \" ~ ref('dim_indicator') ~ \" where data_source = touched.source
                 )\") }}",
@@ -22,7 +22,7 @@
 -- the other indicators at the grain it was reported (2025, 2025Q3, 2025-09).
 -- mart_indicator_progress reads it for baselines and projections, the dashboard for trend lines.
 -- Incremental: the measured indicator x years that new loads touched are recomputed (the
--- year-to-date rate runs over the year's months; macros/touched_periods.sql), and the
+-- year-to-date rate runs over the year's months; int_touched_periods), and the
 -- returns, a few rows, every time.
 
 with
@@ -116,11 +116,11 @@ observations_by_month as (
     {% if is_incremental() %}
         and exists (
             select 1
-            from ({{ touched_periods('year') }}) as touched
+            from {{ ref('int_touched_periods') }} as touched
             inner join indicators
                 on touched.source = indicators.data_source
             where observations.indicator_code = indicators.indicator_code
-                and extract(year from observations.observed_date) = extract(year from touched.period_start_date)
+                and extract(year from observations.observed_date) = extract(year from touched.month_start_date)
         )
     {% endif %}
 

@@ -3,8 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_touched_periods('year', 'target.source = touched.source
-            and target.period = ' ~ year_of('touched.period_start_date')) }}"
+        pre_hook="{{ delete_touched_periods('target.source = touched.source
+            and target.period = ' ~ year_of('touched.month_start_date')) }}"
     )
 }}
 
@@ -77,9 +77,9 @@ counted as (
     {% if is_incremental() %}
         and exists (
             select 1
-            from ({{ touched_periods('year') }}) as touched
+            from {{ ref('int_touched_periods') }} as touched
             where failures.source = touched.source
-                and {{ year_of('failures.observed_date') }} = {{ year_of('touched.period_start_date') }}
+                and {{ year_of('failures.observed_date') }} = {{ year_of('touched.month_start_date') }}
         )
     {% endif %}
     group by 1, 2, 3, 4, 5, 6

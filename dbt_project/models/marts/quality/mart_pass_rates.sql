@@ -3,9 +3,9 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_touched_periods('month', 'target.source = touched.source
+        pre_hook="{{ delete_touched_periods('target.source = touched.source
             and target.county_code is not distinct from touched.county_code
-            and target.month_start_date = touched.period_start_date') }}"
+            and target.month_start_date = touched.month_start_date') }}"
     )
 }}
 
@@ -16,7 +16,7 @@
 -- type (market), test method (agriculture) or scale class (construction); category is the
 -- product category, product group or structure type as the export spells it.
 -- Incremental: the source x county x months that new loads touched are recomputed
--- (macros/touched_periods.sql).
+-- (int_touched_periods).
 
 with
 
@@ -92,10 +92,10 @@ monthly as (
     {% if is_incremental() %}
         and exists (
             select 1
-            from ({{ touched_periods('month') }}) as touched
+            from {{ ref('int_touched_periods') }} as touched
             where outcomes.source = touched.source
                 and outcomes.county_code is not distinct from touched.county_code
-                and {{ month_start('outcomes.observed_date') }} = touched.period_start_date
+                and {{ month_start('outcomes.observed_date') }} = touched.month_start_date
         )
     {% endif %}
     group by 1, 2, 3, 4, 5, 6
