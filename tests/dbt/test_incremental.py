@@ -141,8 +141,9 @@ def test_aggregate_marts_recompute_only_the_touched_periods(
     third_day: tuple[Built, Built], model: str
 ) -> None:
     daily, refreshed = third_day
-    assert "build_state" in compiled_code(daily, model)
-    assert "build_state" not in compiled_code(refreshed, model)
+    touched = 'int_touched_periods" as touched'
+    assert touched in compiled_code(daily, model)
+    assert touched not in compiled_code(refreshed, model)
 
 
 def test_the_daily_build_runs_only_what_the_new_loads_touched(
