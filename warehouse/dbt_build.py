@@ -180,7 +180,19 @@ def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
         ).fetchall()
     finally:
         con.close()
+    declared = dbt_source_tables()
+    if any(source not in declared for (source,) in sources):
+        return None  # a load no dbt source names: build everything rather than skip it
     return [f"source:*.{source}*+" for (source,) in sources] + ["source:ingestion_audit+"]
+
+
+def dbt_source_tables() -> set[str]:
+    """The table names the dbt project's sources declare (`sources:` in its YAML files)."""
+    tables = set()
+    for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        for source in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources", []):
+            tables.update(table["name"] for table in source.get("tables", []))
+    return tables
 
 
 def build(
