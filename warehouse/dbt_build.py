@@ -160,8 +160,9 @@ def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
     The last complete build is the warehouse's `build_state.watermark` (dbt_project/macros/
     build_state.sql). None (build everything) when there is none, or the project's files
     changed since (`project` is their hash). Otherwise every model downstream of each source
-    with a new load, and always of the ingestion audit (the data-quality mart counts days
-    since the last delivery). Unit tests depend on the code alone and ran in that build.
+    with a new load, and always of the ingestion audit and of the models judged as of the
+    build day (tag `as_of_day`: days since the last delivery, findings past their deadline),
+    which change with the calendar even when no file came. Unit tests depend on the code alone and ran in that build.
     """
     con = connect(warehouse, read_only=True)
     try:
@@ -183,7 +184,10 @@ def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
     declared = dbt_source_tables()
     if any(source not in declared for (source,) in sources):
         return None  # a load no dbt source names: build everything rather than skip it
-    return [f"source:*.{source}*+" for (source,) in sources] + ["source:ingestion_audit+"]
+    return [f"source:*.{source}*+" for (source,) in sources] + [
+        "source:ingestion_audit+",
+        "tag:as_of_day+",
+    ]
 
 
 def dbt_source_tables() -> set[str]:

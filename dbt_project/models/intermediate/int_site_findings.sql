@@ -1,3 +1,6 @@
+-- Judged as of the build day: rebuilt by every build (tag as_of_day, warehouse/dbt_build.py).
+{{ config(tags=['as_of_day']) }}
+
 -- One row per finding of a site inspection (finding_no > 0; row 0 of an inspection that
 -- found nothing is no finding), with the inspection's attributes and the rectification
 -- facts as of the reference day (macros/as_of_date.sql):

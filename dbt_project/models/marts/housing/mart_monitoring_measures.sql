@@ -1,3 +1,6 @@
+-- Judged as of the build day: rebuilt by every build (tag as_of_day, warehouse/dbt_build.py).
+{{ config(tags=['as_of_day']) }}
+
 -- One row per 监测指标 x county (and 360900, the whole city) x period (each month, and
 -- each year) with data: the numerator and denominator the measure is made of, and its
 -- value. Counts come from the monthly marts; a rate is recomputed from summed counts,

@@ -1,3 +1,6 @@
+-- Judged as of the build day: rebuilt by every build (tag as_of_day, warehouse/dbt_build.py).
+{{ config(tags=['as_of_day']) }}
+
 -- One row per inspection month x county x contractor with inspections: the counts behind
 -- the site-inspection 监测指标 and the measures themselves. Findings count under their
 -- inspection's month, county and contractor; deadlines and rectification are judged as of
