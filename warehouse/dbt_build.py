@@ -253,7 +253,8 @@ def build(
             env = {**(env or {}), NEW_LOADS_SELECTED: "1"}
     for selector in select:
         args += ["--select", selector]
-    args += ["--vars", json.dumps(variables)]
+    # YAML reads `as_of_date: 2025-06-30` as a date: dbt gets it back as the text it was.
+    args += ["--vars", json.dumps(variables, default=str)]
     while True:
         completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
         output = (completed.stdout or "") + (completed.stderr or "")
