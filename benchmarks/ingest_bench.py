@@ -15,6 +15,7 @@ line, ten columns, ISO dates, ~133 bytes a row):
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import tempfile
 from pathlib import Path
