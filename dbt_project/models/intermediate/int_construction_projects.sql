@@ -60,8 +60,8 @@ final as (
 
         -- categories
         coalesce(round_one.scale_class, latest_attempt.scale_class) as scale_class,
-        coalesce(round_one.scale_class, latest_attempt.scale_class)
-            in ('large', 'medium') as is_large_or_medium,
+        {{ is_large_or_medium('coalesce(round_one.scale_class, latest_attempt.scale_class)') }}
+            as is_large_or_medium,
 
         -- project
         latest_attempt.project_name,

@@ -39,7 +39,7 @@ final as (
         -- categories
         scale_class,
         is_scale_class_derived,
-        is_large_or_medium,
+        {{ is_large_or_medium('scale_class') }} as is_large_or_medium,
         structure_type,
 
         -- project and parties

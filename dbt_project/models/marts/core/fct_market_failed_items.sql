@@ -43,8 +43,8 @@ final as (
         sample_id,
         item_seq,
 
-        -- item
-        failed_item,
+        -- item (项目 as the marts name it)
+        item as failed_item,
         measured_text,
         limit_text,
 
