@@ -2,8 +2,9 @@
 
 dbt runs in a child process of this interpreter (`python -m dbt.cli.main`), so its global
 state, logging and exit code stay its own, with the project and profiles in `dbt_project/`.
-The DuckDB target reads the warehouse named by `QCITY_WAREHOUSE`; the PostgreSQL target
-first receives a copy of the warehouse's raw and audit tables (warehouse.postgres_copy).
+The DuckDB target reads the warehouse named by `QCITY_WAREHOUSE`. The PostgreSQL target
+either builds in the warehouse database itself, when `QCITY_WAREHOUSE` names one, or first
+receives a copy of the DuckDB warehouse's raw and audit tables (warehouse.postgres_copy).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import psycopg2
 
+from qcity.settings import warehouse_path, warehouse_url
 from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_message, connect, is_lock_error
 from warehouse.postgres_copy import (
     PostgresCopyError,
@@ -29,6 +32,8 @@ from warehouse.postgres_copy import (
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+#: The advisory lock a build holds in a PostgreSQL warehouse: one build at a time.
+BUILD_LOCK = "qcity.build"
 
 
 class BuildError(RuntimeError):
@@ -38,7 +43,8 @@ class BuildError(RuntimeError):
 @dataclass
 class BuildResult:
     target: str
-    warehouse: Path
+    #: the DuckDB file, or the PostgreSQL warehouse's URL
+    warehouse: Path | str
     seconds: float
     rows_copied: dict[str, int] = field(default_factory=dict)
 
@@ -55,7 +61,7 @@ def prepare_warehouse(warehouse: Path, wait_seconds: float = 0.0) -> None:
         raise BuildError(f"cannot open the warehouse {warehouse}: {first_line(exc)}") from exc
 
 
-def dbt_environment(warehouse: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def dbt_environment(warehouse: Path | str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment dbt runs in: the warehouse path and no usage statistics sent."""
     env = dict(os.environ)
     env["QCITY_WAREHOUSE"] = str(warehouse)
@@ -67,7 +73,7 @@ def dbt_environment(warehouse: Path, extra: dict[str, str] | None = None) -> dic
 
 def run_dbt(
     args: Sequence[str],
-    warehouse: Path,
+    warehouse: Path | str,
     target: str = "duckdb",
     env: dict[str, str] | None = None,
     capture: bool = False,
@@ -136,8 +142,8 @@ def _run_streamed(command: list[str], env: dict[str, str]) -> subprocess.Complet
 
 
 def build(
-    warehouse: Path,
-    target: str = "duckdb",
+    warehouse: Path | None = None,
+    target: str | None = None,
     full_refresh: bool = False,
     select: Sequence[str] = (),
     dbt_vars: str | None = None,
@@ -149,14 +155,27 @@ def build(
 ) -> BuildResult:
     """`dbt build` (seeds, models, tests, unit tests) against one target.
 
-    For PostgreSQL, the raw and audit tables are first copied from the DuckDB warehouse
-    (only new loads, unless `full_copy`), unless `copy` is False. While another process
-    holds the warehouse (a load), waits up to `wait_seconds`, then raises WarehouseBusy.
+    With no `warehouse` given and `QCITY_WAREHOUSE` naming a PostgreSQL database, dbt
+    builds in that database (`build_in_postgres`). Otherwise the warehouse is the DuckDB
+    file (default `QCITY_WAREHOUSE`) and the target `duckdb` unless told; for `postgres`,
+    the raw and audit tables are first copied from the DuckDB file (only new loads, unless
+    `full_copy`), unless `copy` is False. While another process holds the DuckDB file (a
+    load), waits up to `wait_seconds`, then raises WarehouseBusy.
     """
+    args = dbt_build_args(full_refresh, select, dbt_vars)
+    url = warehouse_url() if warehouse is None else None
+    if url is not None:
+        if target not in (None, "postgres"):
+            raise BuildError(
+                f"the warehouse is the PostgreSQL database {url}; dbt builds there "
+                "(leave out --target, or give --target postgres)"
+            )
+        return build_in_postgres(url, args, env=env, capture=capture, wait_seconds=wait_seconds)
+    target = target or "duckdb"
     started = time.perf_counter()
     deadline = time.monotonic() + wait_seconds
     # Absolute: dbt runs in dbt_project/, and the profile reads the path from the environment.
-    warehouse = warehouse.expanduser().resolve()
+    warehouse = (warehouse or warehouse_path()).expanduser().resolve()
     prepare_warehouse(warehouse, wait_seconds)
     rows_copied: dict[str, int] = {}
     if target == "postgres" and copy:
@@ -165,13 +184,6 @@ def build(
             rows_copied = copy_schemas(warehouse, settings, full=full_copy)
         except PostgresCopyError as exc:
             raise BuildError(str(exc)) from exc
-    args = ["build"]
-    if full_refresh:
-        args.append("--full-refresh")
-    for selector in select:
-        args += ["--select", selector]
-    if dbt_vars:
-        args += ["--vars", dbt_vars]
     while True:
         completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
         output = (completed.stdout or "") + (completed.stderr or "")
@@ -181,12 +193,62 @@ def build(
         if time.monotonic() >= deadline:
             raise WarehouseBusy(busy_message(warehouse, output, wait_seconds))
         time.sleep(POLL_SECONDS)
+    _check(completed, target, capture)
+    return BuildResult(target, warehouse, time.perf_counter() - started, rows_copied)
+
+
+def dbt_build_args(full_refresh: bool, select: Sequence[str], dbt_vars: str | None) -> list[str]:
+    """`dbt build` with the options `qcity build` passes on."""
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    for selector in select:
+        args += ["--select", selector]
+    if dbt_vars:
+        args += ["--vars", dbt_vars]
+    return args
+
+
+def build_in_postgres(
+    url: str,
+    args: Sequence[str],
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+    wait_seconds: float = 0.0,
+) -> BuildResult:
+    """dbt-postgres in the warehouse database itself, where the loads write: nothing copied.
+
+    Loads go on beside the build, which (PostgreSQL's read committed) sees committed loads
+    only. Two builds never run at once: each holds a session advisory lock on `BUILD_LOCK`
+    for its whole run (released by PostgreSQL if the process dies); a second waits up to
+    `wait_seconds`, then raises WarehouseBusy naming the first one's pid. Opening the
+    database also creates the raw and audit tables, so a build on an empty one works.
+    """
+    from warehouse.pg_load import connect as connect_postgres
+
+    started = time.perf_counter()
+    try:
+        con = connect_postgres(url)
+    except psycopg2.Error as exc:
+        raise BuildError(f"cannot open the warehouse {url}: {first_line(exc)}") from exc
+    try:
+        with con.advisory_lock(BUILD_LOCK, wait_seconds):
+            # the warehouse's own database, whatever QCITY_PG_* say (those name a copy target)
+            where = {**(env or {}), **PostgresSettings.of_connection(con.raw).dbt_environment()}
+            completed = run_dbt(args, url, target="postgres", env=where, capture=capture)
+    finally:
+        con.close()
+    _check(completed, "postgres", capture)
+    return BuildResult("postgres", url, time.perf_counter() - started)
+
+
+def _check(completed: subprocess.CompletedProcess[str], target: str, capture: bool) -> None:
+    """BuildError with dbt's own summary line (when its output was captured) on failure."""
     if completed.returncode != 0:
         detail = ""
         if capture:
             detail = ": " + _last_error(completed.stdout + completed.stderr)
         raise BuildError(f"dbt build on {target} failed (exit code {completed.returncode}){detail}")
-    return BuildResult(target, warehouse, time.perf_counter() - started, rows_copied)
 
 
 def _last_error(output: str) -> str:

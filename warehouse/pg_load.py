@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,15 +90,49 @@ class PgConnection:
         )
 
     @contextlib.contextmanager
-    def advisory_lock(self, name: str) -> Iterator[None]:
+    def advisory_lock(self, name: str, wait_seconds: float | None = None) -> Iterator[None]:
         """A session lock on `name` held while the block runs; released by PostgreSQL when
-        the process dies, so a killed loader never leaves it held."""
-        self.execute("select pg_advisory_lock(hashtextextended(?, 0))", [name])
+        the process dies, so a killed loader never leaves it held.
+
+        Waits as long as it takes, or, given `wait_seconds`, that long at most and then
+        raises `WarehouseBusy` naming the holder's pid (a build beside another build)."""
+        if wait_seconds is None:
+            self.execute("select pg_advisory_lock(hashtextextended(?, 0))", [name])
+        else:
+            self._try_advisory_lock(name, wait_seconds)
         try:
             yield
         finally:
             with contextlib.suppress(psycopg2.Error):  # a lost connection released it
                 self.execute("select pg_advisory_unlock(hashtextextended(?, 0))", [name])
+
+    def _try_advisory_lock(self, name: str, wait_seconds: float) -> None:
+        from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_sentence
+
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            cur = self.execute("select pg_try_advisory_lock(hashtextextended(?, 0))", [name])
+            if cur.fetchone()[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(busy_sentence(self.where, self.lock_holder(name), wait_seconds))
+            time.sleep(POLL_SECONDS)
+
+    def lock_holder(self, name: str) -> int | None:
+        """The pid of the session holding the advisory lock on `name` in this database."""
+        row = self.execute(
+            "select pid from pg_locks where locktype = 'advisory' and granted "
+            "and database = (select oid from pg_database where datname = current_database()) "
+            "and (classid::bigint << 32 | objid::bigint) = hashtextextended(?, 0)",
+            [name],
+        ).fetchone()
+        return row[0] if row else None
+
+    @property
+    def where(self) -> str:
+        """The database as a URL without a password, for messages."""
+        info = self.raw.info
+        return f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
 
 
 def _marks(sql: str) -> str:
