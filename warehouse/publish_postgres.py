@@ -340,12 +340,7 @@ def publish_marts(
         finally:
             pg.close()
     return PostgresPublication(
-        where=settings.where,
-        schema=MARTS_SCHEMA,
-        reader_role=role,
-        reader_can_login=can_login,
-        tables=counts,
-        seconds=time.perf_counter() - started,
+        settings.where, MARTS_SCHEMA, role, can_login, counts, time.perf_counter() - started
     )
 
 
@@ -380,12 +375,7 @@ def serve_marts(
     if not counts:
         raise PostgresPublishError(f"{settings.where} has no marts; run `qcity build` first")
     return PostgresPublication(
-        where=settings.where,
-        schema=MARTS_SCHEMA,
-        reader_role=role,
-        reader_can_login=can_login,
-        tables=counts,
-        seconds=time.perf_counter() - started,
+        settings.where, MARTS_SCHEMA, role, can_login, counts, time.perf_counter() - started
     )
 
 

@@ -86,7 +86,7 @@ def compared(request: pytest.FixtureRequest) -> Compared:
             "order by 1",
         )
     ]
-    return Compared(pair.duckdb, pair.postgres, frozenset(LOAD_COLUMNS), tuple(tables), 0.75)
+    return Compared(pair.duckdb, pair.postgres, frozenset(LOAD_COLUMNS), tuple(tables), 0.6)
 
 
 def columns(warehouse: Path, table: str) -> list[str]:
