@@ -9,26 +9,38 @@ receives a copy of the DuckDB warehouse's raw and audit tables (warehouse.postgr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import psycopg2
 
 from qcity.settings import warehouse_path, warehouse_url
-from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_message, connect, is_lock_error
+from warehouse.connection import (
+    POLL_SECONDS,
+    WarehouseBusy,
+    busy_message,
+    busy_sentence,
+    connect,
+    is_lock_error,
+)
 from warehouse.postgres_copy import (
     PostgresCopyError,
     PostgresSettings,
     copy_schemas,
     first_line,
 )
+
+if TYPE_CHECKING:
+    from warehouse.pg_load import PgConnection
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
@@ -232,7 +244,7 @@ def build_in_postgres(
     except psycopg2.Error as exc:
         raise BuildError(f"cannot open the warehouse {url}: {first_line(exc)}") from exc
     try:
-        with con.advisory_lock(BUILD_LOCK, wait_seconds):
+        with _build_lock(con, wait_seconds):
             # the warehouse's own database, whatever QCITY_PG_* say (those name a copy target)
             where = {**(env or {}), **PostgresSettings.of_connection(con.raw).dbt_environment()}
             completed = run_dbt(args, url, target="postgres", env=where, capture=capture)
@@ -240,6 +252,22 @@ def build_in_postgres(
         con.close()
     _check(completed, "postgres", capture)
     return BuildResult("postgres", url, time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _build_lock(con: PgConnection, wait_seconds: float) -> Iterator[None]:
+    """`BUILD_LOCK` held while the block runs, waited for up to `wait_seconds`; then
+    WarehouseBusy, with the same sentence as a busy DuckDB file, naming the holder."""
+    deadline = time.monotonic() + wait_seconds
+    while not con.try_advisory_lock(BUILD_LOCK):
+        if time.monotonic() >= deadline:
+            holder = con.lock_holder(BUILD_LOCK)
+            raise WarehouseBusy(busy_sentence(con.where, holder, wait_seconds))
+        time.sleep(POLL_SECONDS)
+    try:
+        yield
+    finally:
+        con.advisory_unlock(BUILD_LOCK)
 
 
 def _check(completed: subprocess.CompletedProcess[str], target: str, capture: bool) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,33 +89,23 @@ class PgConnection:
         )
 
     @contextlib.contextmanager
-    def advisory_lock(self, name: str, wait_seconds: float | None = None) -> Iterator[None]:
+    def advisory_lock(self, name: str) -> Iterator[None]:
         """A session lock on `name` held while the block runs; released by PostgreSQL when
-        the process dies, so a killed loader never leaves it held.
-
-        Waits as long as it takes, or, given `wait_seconds`, that long at most and then
-        raises `WarehouseBusy` naming the holder's pid (a build beside another build)."""
-        if wait_seconds is None:
-            self.execute("select pg_advisory_lock(hashtextextended(?, 0))", [name])
-        else:
-            self._try_advisory_lock(name, wait_seconds)
+        the process dies, so a killed loader never leaves it held."""
+        self.execute("select pg_advisory_lock(hashtextextended(?, 0))", [name])
         try:
             yield
         finally:
-            with contextlib.suppress(psycopg2.Error):  # a lost connection released it
-                self.execute("select pg_advisory_unlock(hashtextextended(?, 0))", [name])
+            self.advisory_unlock(name)
 
-    def _try_advisory_lock(self, name: str, wait_seconds: float) -> None:
-        from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_sentence
+    def try_advisory_lock(self, name: str) -> bool:
+        """The session lock on `name` if it is free now (see `advisory_lock`)."""
+        cur = self.execute("select pg_try_advisory_lock(hashtextextended(?, 0))", [name])
+        return bool(cur.fetchone()[0])
 
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            cur = self.execute("select pg_try_advisory_lock(hashtextextended(?, 0))", [name])
-            if cur.fetchone()[0]:
-                return
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(busy_sentence(self.where, self.lock_holder(name), wait_seconds))
-            time.sleep(POLL_SECONDS)
+    def advisory_unlock(self, name: str) -> None:
+        with contextlib.suppress(psycopg2.Error):  # a lost connection released it
+            self.execute("select pg_advisory_unlock(hashtextextended(?, 0))", [name])
 
     def lock_holder(self, name: str) -> int | None:
         """The pid of the session holding the advisory lock on `name` in this database."""

@@ -231,7 +231,7 @@ def test_a_second_build_waits_for_the_first_or_is_refused(
     }
     command = [*COMMAND, "build", "--select", "dim_county"]
     try:
-        with holder.advisory_lock(BUILD_LOCK, 0):
+        with holder.advisory_lock(BUILD_LOCK):
             refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
             assert refused.returncode == BUSY_EXIT_CODE, refused.stderr
             assert refused.stderr.strip().splitlines() == [
