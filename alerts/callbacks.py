@@ -48,15 +48,19 @@ def report_failure(
     spool_dir: Path | None = None,
 ) -> SendReport | None:
     """Outbox then send; straight send and spool when the warehouse cannot be opened."""
-    from qcity.settings import warehouse_path
-    from warehouse.connection import WarehouseBusy, connect
+    import psycopg2
+
+    from warehouse.connection import WarehouseBusy, connect, open_warehouse
 
     registry = registry or load_registry()
     env = os.environ if env is None else env
     rows = outbox.pipeline_failure_deliveries(failure, now=now, registry=registry)
     try:
-        con = connect(warehouse or warehouse_path(), wait_seconds=wait_seconds)
-    except WarehouseBusy:
+        if warehouse is None:
+            con = open_warehouse(wait_seconds=wait_seconds)
+        else:
+            con = connect(warehouse, wait_seconds=wait_seconds)
+    except (WarehouseBusy, psycopg2.OperationalError):  # a PostgreSQL warehouse out of reach
         _send_and_spool(rows, registry, env, now, spool_dir)
         return None
     try:

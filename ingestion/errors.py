@@ -2,9 +2,9 @@
 
 `FileRejected` is a decision about the file's content: it is recorded as `rejected`, the
 department is told, and the same bytes are rejected again whenever they come back.
-`LoadFault` is the machine's problem (a full disk, a permission, memory, a lock, a bug in
-our code): nothing is recorded, the department is not told, the data team is, and a later
-run tries the file again. Any exception that is not a `FileRejected` is a fault
+`LoadFault` is the machine's problem (a full disk, a permission, memory, a lock, a lost
+connection to a PostgreSQL warehouse, a bug in our code): nothing is recorded, the
+department is not told, the data team is, and a later run tries the file again. Any exception that is not a `FileRejected` is a fault
 (`as_fault`): only code that has looked at the bytes may blame them.
 """
 
@@ -105,9 +105,20 @@ def machine_fault(exc: BaseException) -> str | None:
     code = getattr(exc, "errno", None)
     if isinstance(exc, OSError) and code:
         return _ERRNO_KINDS.get(code, "io")
-    if isinstance(exc, duckdb.IOException):
+    if isinstance(exc, duckdb.IOException) or _database_out_of_reach(exc):
         return "io"
     return None
+
+
+def _database_out_of_reach(exc: BaseException) -> bool:
+    """A PostgreSQL warehouse that went away or would not let us on: the server restarted
+    or shut down, the connection was lost or refused, a lock or statement timed out, a
+    transaction was cancelled as a deadlock or serialisation victim (psycopg2's
+    OperationalError covers these; InterfaceError is a connection already closed). Never
+    the file's doing; a full disk or memory on the server is told by its phrase above."""
+    import psycopg2
+
+    return isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
 
 
 def as_fault(exc: BaseException) -> LoadFault:

@@ -78,7 +78,7 @@ def compute_freshness(
             """
             select source, max(received_at),
                    max(received_at) filter (where status = 'loaded'),
-                   arg_max(file_name, load_id), count(*)
+                   (array_agg(file_name order by load_id desc))[1], count(*)
             from audit.file_manifest
             where source is not null and received_at <= ?
             group by source

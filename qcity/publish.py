@@ -21,13 +21,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from qcity.output_safety import neutralise
+from qcity.settings import warehouse_url
 from reports.dashboard import ReportResult, write_dashboard
-from warehouse.publish_postgres import PostgresPublication, publish_enabled, publish_marts
+from warehouse.connection import open_warehouse
+from warehouse.publish_postgres import (
+    PostgresPublication,
+    publish_enabled,
+    publish_marts,
+    serve_marts,
+)
+from warehouse.schema import is_postgres
 from warehouse.serving import ServingPublication, publish_serving
+
+if TYPE_CHECKING:
+    from warehouse.pg_load import PgConnection
 
 PUBLISHERS: tuple[str, ...] = (
     "qcity.publish:scorecard_snapshot",
@@ -71,18 +83,15 @@ def scorecard_snapshot(con: duckdb.DuckDBPyConnection, build: Path) -> list[Path
 
 def serving_copies(con: duckdb.DuckDBPyConnection, build: Path) -> list[Path]:
     """The serving copy, dashboard and BI copies (`refresh_all`)."""
-    published = refresh_all(con=con)
-    written = [published.serving.path]
-    if published.report is not None:
-        written.append(published.report.path)
-    return [Path(p) for p in written]
+    return refresh_all(con=con).paths()
 
 
 @dataclass
 class PublishReport:
     """What `refresh_all` published; `as_dict()` is small enough for an Airflow XCom."""
 
-    serving: ServingPublication
+    #: the serving file, or a PostgreSQL warehouse's marts schema granted to the reader
+    serving: ServingPublication | PostgresPublication
     report: ReportResult | None = None
     postgres: PostgresPublication | None = None
     seconds: float = 0.0
@@ -96,7 +105,7 @@ class PublishReport:
         }
 
     def paths(self) -> list[Path]:
-        written = [self.serving.path]
+        written = [self.serving.path] if isinstance(self.serving, ServingPublication) else []
         if self.report is not None:
             written.append(self.report.path)
         return written
@@ -105,7 +114,7 @@ class PublishReport:
 def refresh_all(
     warehouse: Path | None = None,
     *,
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: duckdb.DuckDBPyConnection | PgConnection | None = None,
     directory: Path | None = None,
     report_dir: Path | None = None,
     report: bool = True,
@@ -114,24 +123,48 @@ def refresh_all(
 ) -> PublishReport:
     """Everything published after a successful build, in order:
 
-    1. the serving copy (`publish_serving`);
+    1. the serving copy (`publish_serving`), or, with a PostgreSQL warehouse (`con` on
+       one, or no `warehouse` and `QCITY_WAREHOUSE` naming one), its `marts` schema itself
+       granted to the reader role (`serve_marts`);
     2. the scorecard dashboard, from that copy, to `report_dir/index.html`
        (default `$QCITY_BUILD_DIR/report/`), unless `report` is False;
     3. the marts to PostgreSQL, from that copy, when `postgres` is True or, when it is
        None, when `QCITY_PG_PUBLISH=1` (settings from `QCITY_PG_*`, the reader's password
-       from `QCITY_BI_READER_PASSWORD`).
+       from `QCITY_BI_READER_PASSWORD`); a PostgreSQL warehouse's marts are already there.
 
     Raises `ServingError`, `reports.dashboard.ReportError` or
     `warehouse.publish_postgres.PostgresPublishError`; a step that fails stops the ones
     after it, and what was published before stays published.
     """
     started = time.perf_counter()
+    if is_postgres(con) or (con is None and warehouse is None and warehouse_url()):
+        return _refresh_postgres(con, report, report_dir, started)
+    assert not is_postgres(con)
     serving = publish_serving(warehouse, con=con, directory=directory, wait_seconds=wait_seconds)
     result = PublishReport(serving=serving)
     if report:
         result.report = write_dashboard(report_dir, source=serving.path)
     if publish_enabled() if postgres is None else postgres:
         result.postgres = publish_marts(serving.path)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _refresh_postgres(
+    con: PgConnection | None, report: bool, report_dir: Path | None, started: float
+) -> PublishReport:
+    """`refresh_all` on a PostgreSQL warehouse: the marts served in place, the dashboard
+    read from them."""
+    own = con is None
+    pg = open_warehouse() if own else con
+    assert is_postgres(pg)
+    try:
+        result = PublishReport(serving=serve_marts(pg))
+        if report:
+            result.report = write_dashboard(report_dir, warehouse=pg)
+    finally:
+        if own:
+            pg.close()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,7 +1,7 @@
 """The scorecard dashboard: one self-contained HTML file, opened from disk, no server.
 
 `write_dashboard(out_dir)` reads the serving copy (warehouse.serving), or the warehouse
-read-only when no serving copy exists yet, and writes `out_dir/index.html`: every plan
+read-only when no serving copy exists yet, or a PostgreSQL warehouse's marts schema, and writes `out_dir/index.html`: every plan
 indicator against its target, a county drill-down, monthly pass-rate trends, the test
 items and products that fail most, the housing 监测指标 (住建领域质量监测), each department's
 data quality and the plan's 2035 goals. The indicator table is mart_indicator_progress: one row per indicator, its progress
@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -27,6 +28,9 @@ from plotly.offline import get_plotlyjs
 
 from qcity.leftovers import remove_stale
 from reports import charts, housing, queries
+
+if TYPE_CHECKING:
+    from warehouse.pg_load import PgConnection
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_FILE = "index.html"
@@ -66,7 +70,8 @@ class ReportResult:
     path: Path
     bytes: int
     seconds: float
-    source: Path
+    #: the serving file read, or a PostgreSQL warehouse's URL
+    source: Path | str
     serving_version: str | None
 
     def as_dict(self) -> dict:
@@ -253,11 +258,18 @@ def render(con: duckdb.DuckDBPyConnection, meta: dict | None = None) -> str:
     return _environment().get_template("dashboard.html.j2").render(**context)
 
 
-def _open_source(source: Path | None) -> tuple[duckdb.DuckDBPyConnection, Path, dict | None]:
-    """The serving copy when there is one, else the warehouse itself, read-only."""
-    from qcity.settings import warehouse_path
+def _open_source(
+    source: Path | None, warehouse: PgConnection | None
+) -> tuple[duckdb.DuckDBPyConnection, Path | str, dict | None]:
+    """The serving copy when there is one, else the warehouse itself, read-only. A
+    PostgreSQL warehouse (`warehouse`, or `QCITY_WAREHOUSE` naming one when no `source` is
+    given) serves its marts schema itself: they are read into memory (`marts_snapshot`)."""
+    from qcity.settings import warehouse_path, warehouse_url
     from warehouse.serving import read_publication, serving_path
 
+    url = warehouse_url() if source is None and warehouse is None else None
+    if warehouse is not None or url is not None:
+        return (*_postgres_marts(warehouse, url), None)
     candidates = [source] if source else [serving_path(), warehouse_path()]
     for path in candidates:
         if path.exists():
@@ -272,11 +284,38 @@ def _open_source(source: Path | None) -> tuple[duckdb.DuckDBPyConnection, Path, 
     )
 
 
-def write_dashboard(out_dir: Path | None = None, source: Path | None = None) -> ReportResult:
-    """Write `out_dir/index.html` (default build/report/) atomically; returns where and how big."""
+def _postgres_marts(
+    warehouse: PgConnection | None, url: str | None
+) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """The PostgreSQL warehouse's marts in memory, and the database's name for the page."""
+    import psycopg2
+
+    from warehouse.pg_load import connect as connect_postgres
+    from warehouse.publish_postgres import marts_snapshot
+
+    try:
+        pg = warehouse or connect_postgres(url or "")
+        try:
+            return marts_snapshot(pg), pg.where
+        finally:
+            if warehouse is None:
+                pg.close()
+    except psycopg2.Error as exc:
+        raise ReportError(f"cannot read the marts of {url or 'the warehouse'}: {exc}") from exc
+
+
+def write_dashboard(
+    out_dir: Path | None = None, source: Path | None = None, warehouse: PgConnection | None = None
+) -> ReportResult:
+    """Write `out_dir/index.html` (default build/report/) atomically; returns where and how big.
+
+    Read from `source` (a DuckDB file), or the PostgreSQL warehouse `warehouse`, or by
+    default the serving copy (a PostgreSQL warehouse's marts when `QCITY_WAREHOUSE` names one).
+    """
     started = time.perf_counter()
     out_dir = out_dir or default_out_dir()
-    con, path, publication = _open_source(source)
+    con, path, publication = _open_source(source, warehouse)
+    name = path.name if isinstance(path, Path) else path
     try:
         missing = con.execute(
             "select count(*) from duckdb_tables() where schema_name = 'marts' "
@@ -285,10 +324,10 @@ def write_dashboard(out_dir: Path | None = None, source: Path | None = None) -> 
             "'mart_pass_rates', 'mart_failure_reasons', 'mart_data_quality')"
         ).fetchone()[0]
         if missing < 8:
-            raise ReportError(f"{path} has no marts yet; run `qcity build` first")
+            raise ReportError(f"{name} has no marts yet; run `qcity build` first")
         meta = {
             "generated_at": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
-            "source": path.name,
+            "source": name,
             "version": publication["version"] if publication else None,
             "published_at": publication["published_at"] if publication else None,
         }

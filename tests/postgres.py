@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,26 @@ def throwaway_reader_role(settings: PostgresSettings, tag: str) -> Iterator[str]
     yield role
     drop_database(settings)
     drop_role(settings, role)
+
+
+def warehouse_url_of(settings: PostgresSettings) -> str:
+    return f"postgresql://{settings.user}@{settings.host}:{settings.port}/{settings.dbname}"
+
+
+def export_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
+
+
+def sample_of(root: Path) -> list[Path]:
+    """Every source's first file, a file sent twice, rejected files and one with rows in
+    quarantine: the outcomes a load has, in few files (the whole set takes minutes)."""
+    market = root / "market_sampling"
+    chosen = [
+        market / "药品化妆品医疗器械抽检结果（第2批）.xlsx",
+        market / "药品化妆品医疗器械抽检结果（第2批）(1).xlsx",
+        market / "宜春市2025年第6期食品安全监督抽检信息.csv",
+        market / "监督抽检数据导出（系统）.csv",
+        market / "市场监管抽检结果_县区汇总.csv",
+    ]
+    others = ["agri_testing", "construction_acceptance", "indicator_reports", "_unsorted"]
+    return chosen + [export_files(root / folder)[0] for folder in others]

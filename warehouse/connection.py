@@ -42,19 +42,24 @@ def is_lock_error(text: str) -> bool:
     return "could not set lock" in text or "conflicting lock" in text
 
 
-def busy_message(path: Path, error: str, waited: float) -> str:
+def busy_message(path: Path | str, error: str, waited: float) -> str:
     """The one line a user reads when the warehouse is busy: Chinese for clerks, then English.
 
     `error` is DuckDB's lock error, which names the holder's pid: the thing to look up.
     """
     found = re.search(r"\(PID (\d+)\)", error)
-    pid_zh = f"（pid {found.group(1)}）" if found else ""
-    pid_en = f" (pid {found.group(1)})" if found else ""
+    return busy_sentence(path, int(found.group(1)) if found else None, waited)
+
+
+def busy_sentence(where: Path | str, pid: int | None, waited: float) -> str:
+    """`busy_message` once the holder's pid is known (PostgreSQL's lock table names it)."""
+    pid_zh = f"（pid {pid}）" if pid else ""
+    pid_en = f" (pid {pid})" if pid else ""
     waited_zh = f"，已等待 {waited:.0f} 秒" if waited else ""
     waited_en = f" after waiting {waited:.0f} s" if waited else ""
     return (
         f"数据仓库正被另一个进程{pid_zh}使用{waited_zh}，请等它结束后再试。"
-        f" / The warehouse {path} is in use by another process{pid_en}{waited_en}; "
+        f" / The warehouse {where} is in use by another process{pid_en}{waited_en}; "
         "try again when it finishes."
     )
 

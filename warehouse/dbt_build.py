@@ -2,12 +2,14 @@
 
 dbt runs in a child process of this interpreter (`python -m dbt.cli.main`), so its global
 state, logging and exit code stay its own, with the project and profiles in `dbt_project/`.
-The DuckDB target reads the warehouse named by `QCITY_WAREHOUSE`; the PostgreSQL target
-first receives a copy of the warehouse's raw and audit tables (warehouse.postgres_copy).
+The DuckDB target reads the warehouse named by `QCITY_WAREHOUSE`. The PostgreSQL target
+either builds in the warehouse database itself, when `QCITY_WAREHOUSE` names one, or first
+receives a copy of the DuckDB warehouse's raw and audit tables (warehouse.postgres_copy).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,14 +17,24 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import psycopg2
 import yaml
 
-from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_message, connect, is_lock_error
+from qcity.settings import warehouse_path, warehouse_url
+from warehouse.connection import (
+    POLL_SECONDS,
+    WarehouseBusy,
+    busy_message,
+    busy_sentence,
+    connect,
+    is_lock_error,
+)
 from warehouse.postgres_copy import (
     PostgresCopyError,
     PostgresSettings,
@@ -30,10 +42,15 @@ from warehouse.postgres_copy import (
     first_line,
 )
 
+if TYPE_CHECKING:
+    from warehouse.pg_load import PgConnection
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 #: Set for a build of what new loads touched (dbt_project/macros/build_state.sql).
 NEW_LOADS_SELECTED = "QCITY_DBT_NEW_LOADS_SELECTED"
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+#: The advisory lock a build holds in a PostgreSQL warehouse: one build at a time.
+BUILD_LOCK = "qcity.build"
 
 
 class BuildError(RuntimeError):
@@ -43,7 +60,8 @@ class BuildError(RuntimeError):
 @dataclass
 class BuildResult:
     target: str
-    warehouse: Path
+    #: the DuckDB file, or the PostgreSQL warehouse's URL
+    warehouse: Path | str
     seconds: float
     rows_copied: dict[str, int] = field(default_factory=dict)
 
@@ -60,7 +78,7 @@ def prepare_warehouse(warehouse: Path, wait_seconds: float = 0.0) -> None:
         raise BuildError(f"cannot open the warehouse {warehouse}: {first_line(exc)}") from exc
 
 
-def dbt_environment(warehouse: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def dbt_environment(warehouse: Path | str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment dbt runs in: the warehouse path and no usage statistics sent."""
     env = dict(os.environ)
     env["QCITY_WAREHOUSE"] = str(warehouse)
@@ -72,7 +90,7 @@ def dbt_environment(warehouse: Path, extra: dict[str, str] | None = None) -> dic
 
 def run_dbt(
     args: Sequence[str],
-    warehouse: Path,
+    warehouse: Path | str,
     target: str = "duckdb",
     env: dict[str, str] | None = None,
     capture: bool = False,
@@ -162,7 +180,8 @@ def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
     changed since (`project` is their hash). Otherwise every model downstream of each source
     with a new load, and always of the ingestion audit and of the models judged as of the
     build day (tag `as_of_day`: days since the last delivery, findings past their deadline),
-    which change with the calendar even when no file came. Unit tests depend on the code alone and ran in that build.
+    which change with the calendar even when no file came. Unit tests depend on the code
+    alone and ran in that build.
     """
     con = connect(warehouse, read_only=True)
     try:
@@ -200,8 +219,8 @@ def dbt_source_tables() -> set[str]:
 
 
 def build(
-    warehouse: Path,
-    target: str = "duckdb",
+    warehouse: Path | None = None,
+    target: str | None = None,
     full_refresh: bool = False,
     full_scan: bool = False,
     select: Sequence[str] = (),
@@ -214,19 +233,33 @@ def build(
 ) -> BuildResult:
     """`dbt build` (seeds, models, tests, unit tests) against one target.
 
-    For PostgreSQL, the raw and audit tables are first copied from the DuckDB warehouse
-    (only new loads, unless `full_copy`), unless `copy` is False. While another process
-    holds the warehouse (a load), waits up to `wait_seconds`, then raises WarehouseBusy.
+    With no `warehouse` given and `QCITY_WAREHOUSE` naming a PostgreSQL database, dbt
+    builds in that database (`build_in_postgres`). Otherwise the warehouse is the DuckDB
+    file (default `QCITY_WAREHOUSE`) and the target `duckdb` unless told; for `postgres`,
+    the raw and audit tables are first copied from the DuckDB file (only new loads, unless
+    `full_copy`), unless `copy` is False. While another process holds the DuckDB file (a
+    load), waits up to `wait_seconds`, then raises WarehouseBusy.
 
     Proportional to new data (dbt_project/README.md, "Incremental builds"): data tests look
     at the rows of loads not yet built, and on DuckDB, without `select`, only what is
     downstream of the sources with new loads is built. `full_scan` (the nightly build) and
     `full_refresh` test every row; so does any build after the project's files changed.
     """
+    variables = build_vars(dbt_vars, full_scan)
+    url = warehouse_url() if warehouse is None else None
+    if url is not None:
+        if target not in (None, "postgres"):
+            raise BuildError(
+                f"the warehouse is the PostgreSQL database {url}; dbt builds there "
+                "(leave out --target, or give --target postgres)"
+            )
+        args = dbt_build_args(full_refresh, select, variables)
+        return build_in_postgres(url, args, env=env, capture=capture, wait_seconds=wait_seconds)
+    target = target or "duckdb"
     started = time.perf_counter()
     deadline = time.monotonic() + wait_seconds
     # Absolute: dbt runs in dbt_project/, and the profile reads the path from the environment.
-    warehouse = warehouse.expanduser().resolve()
+    warehouse = (warehouse or warehouse_path()).expanduser().resolve()
     prepare_warehouse(warehouse, wait_seconds)
     rows_copied: dict[str, int] = {}
     if target == "postgres" and copy:
@@ -235,26 +268,16 @@ def build(
             rows_copied = copy_schemas(warehouse, settings, full=full_copy)
         except PostgresCopyError as exc:
             raise BuildError(str(exc)) from exc
-    args = ["build"]
-    if full_refresh:
-        args.append("--full-refresh")
-    variables = yaml.safe_load(dbt_vars) if dbt_vars else {}
-    if not isinstance(variables, dict):
-        raise BuildError(f"--vars must be a YAML mapping, not {dbt_vars!r}")
-    variables["project_hash"] = project_hash()
-    if full_scan:
-        variables["full_scan"] = True
+    new_loads_only = False
     if not select and not full_refresh and not full_scan and target == "duckdb":
         new_loads = new_load_selectors(warehouse, variables["project_hash"])
         if new_loads is not None:
-            select = new_loads
-            args += ["--exclude", "resource_type:unit_test"]
+            select, new_loads_only = new_loads, True
             # An environment variable, not a var: changed vars make dbt parse the project anew.
             env = {**(env or {}), NEW_LOADS_SELECTED: "1"}
-    for selector in select:
-        args += ["--select", selector]
-    # YAML reads `as_of_date: 2025-06-30` as a date: dbt gets it back as the text it was.
-    args += ["--vars", json.dumps(variables, default=str)]
+    args = dbt_build_args(full_refresh, select, variables)
+    if new_loads_only:
+        args += ["--exclude", "resource_type:unit_test"]
     while True:
         completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
         output = (completed.stdout or "") + (completed.stderr or "")
@@ -264,12 +287,91 @@ def build(
         if time.monotonic() >= deadline:
             raise WarehouseBusy(busy_message(warehouse, output, wait_seconds))
         time.sleep(POLL_SECONDS)
+    _check(completed, target, capture)
+    return BuildResult(target, warehouse, time.perf_counter() - started, rows_copied)
+
+
+def build_vars(dbt_vars: str | None, full_scan: bool) -> dict[str, object]:
+    """The `--vars` a build passes: the user's, the project's hash and the full-scan switch."""
+    variables = yaml.safe_load(dbt_vars) if dbt_vars else {}
+    if not isinstance(variables, dict):
+        raise BuildError(f"--vars must be a YAML mapping, not {dbt_vars!r}")
+    variables["project_hash"] = project_hash()
+    if full_scan:
+        variables["full_scan"] = True
+    return variables
+
+
+def dbt_build_args(
+    full_refresh: bool, select: Sequence[str], variables: dict[str, object]
+) -> list[str]:
+    """`dbt build` with the options `qcity build` passes on."""
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    for selector in select:
+        args += ["--select", selector]
+    # YAML reads `as_of_date: 2025-06-30` as a date: dbt gets it back as the text it was.
+    args += ["--vars", json.dumps(variables, default=str)]
+    return args
+
+
+def build_in_postgres(
+    url: str,
+    args: Sequence[str],
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+    wait_seconds: float = 0.0,
+) -> BuildResult:
+    """dbt-postgres in the warehouse database itself, where the loads write: nothing copied.
+
+    Loads go on beside the build, which (PostgreSQL's read committed) sees committed loads
+    only. Two builds never run at once: each holds a session advisory lock on `BUILD_LOCK`
+    for its whole run (released by PostgreSQL if the process dies); a second waits up to
+    `wait_seconds`, then raises WarehouseBusy naming the first one's pid. Opening the
+    database also creates the raw and audit tables, so a build on an empty one works.
+    """
+    from warehouse.pg_load import connect as connect_postgres
+
+    started = time.perf_counter()
+    try:
+        con = connect_postgres(url)
+    except psycopg2.Error as exc:
+        raise BuildError(f"cannot open the warehouse {url}: {first_line(exc)}") from exc
+    try:
+        with _build_lock(con, wait_seconds):
+            # the warehouse's own database, whatever QCITY_PG_* say (those name a copy target)
+            where = {**(env or {}), **PostgresSettings.of_connection(con.raw).dbt_environment()}
+            completed = run_dbt(args, url, target="postgres", env=where, capture=capture)
+    finally:
+        con.close()
+    _check(completed, "postgres", capture)
+    return BuildResult("postgres", url, time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _build_lock(con: PgConnection, wait_seconds: float) -> Iterator[None]:
+    """`BUILD_LOCK` held while the block runs, waited for up to `wait_seconds`; then
+    WarehouseBusy, with the same sentence as a busy DuckDB file, naming the holder."""
+    deadline = time.monotonic() + wait_seconds
+    while not con.try_advisory_lock(BUILD_LOCK):
+        if time.monotonic() >= deadline:
+            holder = con.lock_holder(BUILD_LOCK)
+            raise WarehouseBusy(busy_sentence(con.where, holder, wait_seconds))
+        time.sleep(POLL_SECONDS)
+    try:
+        yield
+    finally:
+        con.advisory_unlock(BUILD_LOCK)
+
+
+def _check(completed: subprocess.CompletedProcess[str], target: str, capture: bool) -> None:
+    """BuildError with dbt's own summary line (when its output was captured) on failure."""
     if completed.returncode != 0:
         detail = ""
         if capture:
             detail = ": " + _last_error(completed.stdout + completed.stderr)
         raise BuildError(f"dbt build on {target} failed (exit code {completed.returncode}){detail}")
-    return BuildResult(target, warehouse, time.perf_counter() - started, rows_copied)
 
 
 def _last_error(output: str) -> str:

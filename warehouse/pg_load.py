@@ -96,8 +96,32 @@ class PgConnection:
         try:
             yield
         finally:
-            with contextlib.suppress(psycopg2.Error):  # a lost connection released it
-                self.execute("select pg_advisory_unlock(hashtextextended(?, 0))", [name])
+            self.advisory_unlock(name)
+
+    def try_advisory_lock(self, name: str) -> bool:
+        """The session lock on `name` if it is free now (see `advisory_lock`)."""
+        cur = self.execute("select pg_try_advisory_lock(hashtextextended(?, 0))", [name])
+        return bool(cur.fetchone()[0])
+
+    def advisory_unlock(self, name: str) -> None:
+        with contextlib.suppress(psycopg2.Error):  # a lost connection released it
+            self.execute("select pg_advisory_unlock(hashtextextended(?, 0))", [name])
+
+    def lock_holder(self, name: str) -> int | None:
+        """The pid of the session holding the advisory lock on `name` in this database."""
+        row = self.execute(
+            "select pid from pg_locks where locktype = 'advisory' and granted "
+            "and database = (select oid from pg_database where datname = current_database()) "
+            "and (classid::bigint << 32 | objid::bigint) = hashtextextended(?, 0)",
+            [name],
+        ).fetchone()
+        return row[0] if row else None
+
+    @property
+    def where(self) -> str:
+        """The database as a URL without a password, for messages."""
+        info = self.raw.info
+        return f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
 
 
 def _marks(sql: str) -> str:

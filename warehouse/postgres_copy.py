@@ -82,9 +82,30 @@ class PostgresSettings:
             dbname=pg_dbname(environ),
         )
 
+    @classmethod
+    def of_connection(cls, con: psycopg2.extensions.connection) -> PostgresSettings:
+        """Where an open connection went, as libpq resolved it (a `postgresql://` URL may
+        leave out the host, port or user). The password is left out: a child process such
+        as dbt reads it where libpq found it (`PGPASSWORD`, `~/.pgpass`)."""
+        info = con.info
+        return cls(host=info.host, port=info.port, user=info.user, dbname=info.dbname)
+
     @property
     def where(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def dbt_environment(self) -> dict[str, str]:
+        """The variables dbt_project/profiles.yml's postgres target reads, naming this
+        database (no password unless one was configured: libpq finds it otherwise)."""
+        env = {
+            "QCITY_PG_HOST": self.host,
+            "QCITY_PG_PORT": str(self.port),
+            "QCITY_PG_USER": self.user,
+            "QCITY_PG_DBNAME": self.dbname,
+        }
+        if self.password:
+            env["QCITY_PG_PASSWORD"] = self.password
+        return env
 
     def connect(self, dbname: str | None = None) -> psycopg2.extensions.connection:
         try:

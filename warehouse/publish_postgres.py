@@ -23,9 +23,11 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import psycopg2
+import pyarrow as pa
 from psycopg2 import errors, sql
 
 from qcity.settings import BI_READER_ROLE, bi_reader_password, bi_reader_role, pg_publish
@@ -36,6 +38,9 @@ from warehouse.postgres_copy import (
     first_line,
     postgres_type,
 )
+
+if TYPE_CHECKING:
+    from warehouse.pg_load import PgConnection
 
 MARTS_SCHEMA = "marts"
 _STAGING_SCHEMA = "marts__publishing"
@@ -335,10 +340,118 @@ def publish_marts(
         finally:
             pg.close()
     return PostgresPublication(
-        where=settings.where,
-        schema=MARTS_SCHEMA,
-        reader_role=role,
-        reader_can_login=can_login,
-        tables=counts,
-        seconds=time.perf_counter() - started,
+        settings.where, MARTS_SCHEMA, role, can_login, counts, time.perf_counter() - started
     )
+
+
+def serve_marts(
+    con: PgConnection, *, role: str | None = None, password: str | None = None
+) -> PostgresPublication:
+    """A PostgreSQL warehouse's serving copy is its `marts` schema itself, where dbt built
+    it: nothing is copied, the reader role (as for `publish_marts`) is made and granted
+    `marts` and nothing else. Run after every build, since a build adds tables."""
+    started = time.perf_counter()
+    settings = PostgresSettings.of_connection(con.raw)
+    role = role or bi_reader_role()
+    if password is None:
+        password = bi_reader_password()
+    try:
+        can_login = ensure_reader_role(settings, role, password)
+        con.begin()
+        try:
+            cur = con.raw.cursor()
+            cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+            cur.execute("select pg_advisory_xact_lock(hashtext(%s))", [_ADVISORY_LOCK_KEY])
+            _grant_reader(cur, role, settings.dbname)
+            counts = _marts_counts(cur)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    except (psycopg2.Error, PostgresCopyError) as exc:
+        raise PostgresPublishError(
+            f"granting {role} the marts of {settings.where} failed: {first_line(exc)}"
+        ) from exc
+    if not counts:
+        raise PostgresPublishError(f"{settings.where} has no marts; run `qcity build` first")
+    return PostgresPublication(
+        settings.where, MARTS_SCHEMA, role, can_login, counts, time.perf_counter() - started
+    )
+
+
+def _marts_tables(cur: psycopg2.extensions.cursor) -> list[str]:
+    cur.execute(
+        "select table_name from information_schema.tables where table_schema = %s "
+        "and table_type = 'BASE TABLE' order by table_name",
+        [MARTS_SCHEMA],
+    )
+    return [name for (name,) in cur.fetchall()]
+
+
+def _marts_counts(cur: psycopg2.extensions.cursor) -> dict[str, int]:
+    counts = {}
+    for table in _marts_tables(cur):
+        cur.execute(sql.SQL("select count(*) from {}").format(_ident(MARTS_SCHEMA, table)))
+        (counts[table],) = cur.fetchone()
+    return counts
+
+
+def marts_snapshot(con: PgConnection) -> duckdb.DuckDBPyConnection:
+    """The warehouse's marts as they stand, in an in-memory DuckDB database.
+
+    The dashboard's queries are DuckDB SQL, written once against the serving copy; with a
+    PostgreSQL warehouse they run on this instead. The marts are small (aggregates), and
+    they are read in one repeatable-read transaction, so the page shows one build's marts
+    whole, never a mix of two, like a serving file's version."""
+    snapshot = duckdb.connect(":memory:")
+    snapshot.execute(f"create schema {MARTS_SCHEMA}")
+    con.execute("begin isolation level repeatable read read only")
+    try:
+        cur = con.raw.cursor()
+        for table in _marts_tables(cur):
+            cur.execute(sql.SQL("select * from {}").format(_ident(MARTS_SCHEMA, table)))
+            columns = [(d.name, d.type_code) for d in cur.description]
+            rows = cur.fetchall()
+            data = pa.table(
+                {
+                    name: _arrow_column([row[i] for row in rows], oid)
+                    for i, (name, oid) in enumerate(columns)
+                }
+            )
+            snapshot.register("_incoming", data)
+            snapshot.execute(
+                f"create table {MARTS_SCHEMA}.{_duck_quote(table)} as select * from _incoming"
+            )
+            snapshot.unregister("_incoming")
+    finally:
+        con.rollback()
+    return snapshot
+
+
+#: PostgreSQL type oids of the marts' columns and their Arrow types; others (numeric,
+#: arrays) are inferred from the values.
+_ARROW_TYPES: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int16(),
+    23: pa.int32(),
+    25: pa.string(),
+    700: pa.float32(),
+    701: pa.float64(),
+    1043: pa.string(),
+    1082: pa.date32(),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+}
+_NUMERIC = 1700
+
+
+def _arrow_column(values: list, oid: int) -> pa.Array:
+    """A column of a marts table as Arrow: by its PostgreSQL type, or by its values (a
+    column of nulls only, whose values say nothing, as double for numeric, else text)."""
+    if oid in _ARROW_TYPES:
+        return pa.array(values, type=_ARROW_TYPES[oid])
+    column = pa.array(values)
+    if pa.types.is_null(column.type):
+        return pa.nulls(len(values), pa.float64() if oid == _NUMERIC else pa.string())
+    return column

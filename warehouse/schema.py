@@ -37,7 +37,7 @@ def child_table_columns(contract: Contract) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _postgres(con: Any) -> bool:
+def is_postgres(con: Any) -> bool:
     """A PostgreSQL warehouse (`warehouse.pg_load.PgConnection`) rather than DuckDB."""
     return getattr(con, "dialect", "duckdb") == "postgres"
 
@@ -45,7 +45,7 @@ def _postgres(con: Any) -> bool:
 def _spelt(con: Any, declared: str) -> str:
     """A declared type as the engine spells it: of the types qcity declares only DOUBLE
     differs (PostgreSQL says DOUBLE PRECISION)."""
-    return re.sub(r"^DOUBLE\b", "DOUBLE PRECISION", declared) if _postgres(con) else declared
+    return re.sub(r"^DOUBLE\b", "DOUBLE PRECISION", declared) if is_postgres(con) else declared
 
 
 def _create_or_extend(
@@ -83,7 +83,7 @@ def ensure_schema(con: DuckDBPyConnection) -> None:
     PostgreSQL under a lock, as loaders on several hosts may start at once."""
     con.begin()
     try:
-        if _postgres(con):
+        if is_postgres(con):
             con.execute("select pg_advisory_xact_lock(hashtextextended('qcity.schema', 0))")
         con.execute("create schema if not exists raw")
         con.execute("create schema if not exists audit")

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from qcity.settings import build_dir, overriding, warehouse_path
+from qcity.settings import build_dir, overriding
 
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)
@@ -39,10 +39,10 @@ STATE_ZH = {
 
 
 def _connect():
-    from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy, connect
+    from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy, open_warehouse
 
     try:
-        return connect(warehouse_path(), wait_seconds=30)
+        return open_warehouse(wait_seconds=30)
     except WarehouseBusy as exc:
         _err.print(str(exc))
         raise typer.Exit(BUSY_EXIT_CODE) from None

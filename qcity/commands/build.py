@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from qcity.settings import warehouse_path
 from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy
 from warehouse.dbt_build import TARGETS, BuildError, build
 
@@ -19,13 +18,17 @@ def register(app: typer.Typer) -> None:
 
 def build_command(
     target: Annotated[
-        str,
-        typer.Option(help=f"Where to build: {' or '.join(TARGETS)}."),
-    ] = "duckdb",
+        str | None,
+        typer.Option(
+            help=f"Where to build: {' or '.join(TARGETS)} (default: the warehouse's engine; "
+            "postgres with a DuckDB warehouse copies its raw and audit tables first)."
+        ),
+    ] = None,
     warehouse: Annotated[
         Path | None,
         typer.Option(
-            help="DuckDB warehouse file (default: $QCITY_WAREHOUSE, else warehouse/qcity.duckdb).",
+            help="DuckDB warehouse file (default: $QCITY_WAREHOUSE, a file or a "
+            "postgresql:// database, else warehouse/qcity.duckdb).",
         ),
     ] = None,
     full_refresh: Annotated[
@@ -59,7 +62,7 @@ def build_command(
     publish: Annotated[
         bool,
         typer.Option(
-            help="After a DuckDB build: scorecard CSV, serving copy, dashboard (and "
+            help="After a build in the warehouse: scorecard CSV, serving copy, dashboard (and "
             "PostgreSQL when QCITY_PG_PUBLISH=1), weekly digest, as the warehouse DAG does."
         ),
     ] = True,
@@ -69,14 +72,14 @@ def build_command(
     ] = 0.0,
 ) -> None:
     """Build the indicator marts with dbt on DuckDB (default) or PostgreSQL."""
-    if target not in TARGETS:
+    if target is not None and target not in TARGETS:
         typer.echo(
             f"Error: unknown target {target!r}; choose one of {', '.join(TARGETS)}.", err=True
         )
         raise typer.Exit(2)
     try:
         result = build(
-            warehouse=warehouse or warehouse_path(),
+            warehouse=warehouse,
             target=target,
             full_refresh=full_refresh,
             full_scan=full_scan,
@@ -95,18 +98,24 @@ def build_command(
     copied = sum(result.rows_copied.values())
     note = f", {copied} rows copied to PostgreSQL first" if result.rows_copied else ""
     typer.echo(f"Built on {result.target} in {result.seconds:.1f} s{note}.")
-    if publish and target == "duckdb" and not select:
+    in_warehouse = result.target == "duckdb" or not isinstance(result.warehouse, Path)
+    if publish and in_warehouse and not select:
         _after_build(result.warehouse, wait)
 
 
-def _after_build(warehouse: Path, wait: float) -> None:
+def _after_build(warehouse: Path | str, wait: float) -> None:
     """What the warehouse DAG does after its build (`qcity.app.after_build`): scorecard
-    CSV/JSON, serving copy, dashboard, PostgreSQL when enabled, the weekly digest."""
+    CSV/JSON, serving copy (a PostgreSQL warehouse's marts schema, granted to the reader
+    role), dashboard, PostgreSQL when enabled, the weekly digest."""
     from qcity.app import after_build
-    from warehouse.connection import connect
+    from warehouse.connection import connect, open_warehouse
 
     try:
-        con = connect(warehouse, wait_seconds=wait)
+        con = (
+            open_warehouse()
+            if isinstance(warehouse, str)
+            else connect(warehouse, wait_seconds=wait)
+        )
     except WarehouseBusy as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(BUSY_EXIT_CODE) from None

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from warehouse.publish_postgres import PostgresPublication
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +57,11 @@ def publish_command(
         bool, typer.Option("--json", help="Print what was published as JSON.")
     ] = False,
 ) -> None:
-    """Publish the marts: serving copy, dashboard, and PostgreSQL when asked."""
+    """Publish the marts: serving copy, dashboard, and PostgreSQL when asked.
+
+    With a PostgreSQL warehouse (`QCITY_WAREHOUSE=postgresql://…`, no --warehouse) the
+    serving copy is its marts schema, granted to the reader role, and the dashboard is
+    read from it."""
     from qcity.publish import refresh_all
     from reports.dashboard import ReportError
     from warehouse.publish_postgres import PostgresPublishError
@@ -75,22 +82,29 @@ def publish_command(
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
         return
+    from warehouse.publish_postgres import PostgresPublication
+
     s = result.serving
-    typer.echo(
-        f"Serving copy {s.version}: {len(s.tables)} tables, {sum(s.tables.values()):,} rows, "
-        f"{s.bytes / 1_000_000:.1f} MB in {s.seconds:.1f} s → {s.path}"
-    )
+    if isinstance(s, PostgresPublication):
+        _echo_postgres(s, "served in place")
+    else:
+        typer.echo(
+            f"Serving copy {s.version}: {len(s.tables)} tables, {sum(s.tables.values()):,} "
+            f"rows, {s.bytes / 1_000_000:.1f} MB in {s.seconds:.1f} s → {s.path}"
+        )
     if result.report is not None:
         r = result.report
         typer.echo(f"Dashboard: {r.path} ({r.bytes / 1_000_000:.1f} MB) in {r.seconds:.1f} s")
     if result.postgres is not None:
-        p = result.postgres
-        login = (
-            "can log in"
-            if p.reader_can_login
-            else "NOLOGIN: set QCITY_BI_READER_PASSWORD to log in"
-        )
-        typer.echo(
-            f"PostgreSQL {p.where}: {len(p.tables)} tables in schema {p.schema}, "
-            f"role {p.reader_role} ({login}) in {p.seconds:.1f} s"
-        )
+        _echo_postgres(result.postgres, "published")
+
+
+def _echo_postgres(p: PostgresPublication, how: str) -> None:
+    """One line on a PostgreSQL `marts` schema: where, how many tables, who may read it."""
+    login = (
+        "can log in" if p.reader_can_login else "NOLOGIN: set QCITY_BI_READER_PASSWORD to log in"
+    )
+    typer.echo(
+        f"PostgreSQL {p.where}: {len(p.tables)} tables in schema {p.schema} {how}, "
+        f"role {p.reader_role} ({login}) in {p.seconds:.1f} s"
+    )

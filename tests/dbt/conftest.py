@@ -23,10 +23,21 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from qcity.cli import app
+from sample_data import generate_exports
+from tests.conftest import LOAD_DAY
 from tests.dbt.dataset import FIRST_BATCH, SECOND_BATCH, write_loads
-from tests.postgres import throwaway_database
+from tests.postgres import (
+    export_files,
+    sample_of,
+    throwaway_database,
+    throwaway_reader_role,
+    warehouse_url_of,
+)
 from tests.shared import built_once
-from warehouse.postgres_copy import PostgresSettings
+from warehouse.connection import connect
+from warehouse.load import Loader
+from warehouse.pg_load import connect as connect_postgres
+from warehouse.postgres_copy import PostgresSettings, ensure_database
 from warehouse.schema import ensure_schema
 
 
@@ -53,13 +64,14 @@ def dbt_paths(base: Path) -> Iterator[Path]:
         yield target
 
 
-def invoke_build(warehouse: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    """Run `qcity build` like a user would, with QCITY_WAREHOUSE pointing at `warehouse`."""
+def invoke_build(warehouse: Path | str, *args: str, env: dict[str, str] | None = None) -> Result:
+    """Run `qcity build` like a user would, with QCITY_WAREHOUSE pointing at `warehouse`
+    (a DuckDB file, or a `postgresql://` URL)."""
     with mock.patch.dict(os.environ, {"QCITY_WAREHOUSE": str(warehouse), **(env or {})}):
         return CliRunner().invoke(app, ["build", *args])
 
 
-def qcity_build(warehouse: Path, *args: str, env: dict[str, str] | None = None) -> str:
+def qcity_build(warehouse: Path | str, *args: str, env: dict[str, str] | None = None) -> str:
     """`qcity build` that must succeed; the test fails with the command's output otherwise."""
     result = invoke_build(warehouse, *args, env=env)
     assert result.exit_code == 0, result.output
@@ -149,3 +161,58 @@ def postgres_built(
     with dbt_paths(base / "second") as target:
         qcity_build(second, "--target", "postgres", env=env)
     return Built(duckdb_built.warehouse, target)
+
+
+@dataclass
+class BuiltPair:
+    """The same exports loaded into a DuckDB file and a PostgreSQL warehouse, each then
+    built with `qcity build` where it lies (PostgreSQL's build also published: the marts
+    granted to `reader_role`, the scorecard CSV and dashboard under `build_dir`)."""
+
+    duckdb: Path
+    postgres: PostgresSettings
+    url: str
+    reader_role: str
+    build_dir: Path
+
+
+@pytest.fixture(scope="session")
+def pg_warehouse_settings() -> Iterator[PostgresSettings]:
+    """A throw-away database to serve as the PostgreSQL warehouse itself."""
+    yield from throwaway_database("qcity_pgbuild")
+
+
+@pytest.fixture(scope="session")
+def pg_reader_role(pg_warehouse_settings: PostgresSettings) -> Iterator[str]:
+    yield from throwaway_reader_role(pg_warehouse_settings, "pgbuild")
+
+
+@pytest.fixture(scope="session")
+def pg_warehouse_built(
+    pg_warehouse_settings: PostgresSettings,
+    pg_reader_role: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> BuiltPair:
+    """A few sample exports (every outcome of a load, a few hundred rows) loaded by the one
+    loader into a DuckDB file and into the PostgreSQL warehouse, then `qcity build` on each."""
+    base = tmp_path_factory.mktemp("pgbuild")
+    generate_exports(base / "exports", rows=500, seed=11)
+    files = sample_of(base / "exports")
+    files += [export_files(base / "exports" / s)[0] for s in ("building_material_sampling",)]
+    ensure_database(pg_warehouse_settings)
+    url = warehouse_url_of(pg_warehouse_settings)
+    duck = base / "qcity.duckdb"
+    env = {"QCITY_BUILD_DIR": str(base / "build"), "QCITY_BI_READER_ROLE": pg_reader_role}
+    with mock.patch.dict(os.environ, env):
+        for con in (connect(duck), connect_postgres(url)):
+            try:
+                loader = Loader(con, now=lambda: LOAD_DAY)
+                for path in files:
+                    loader.ingest_sheets(path)
+            finally:
+                con.close()
+    with dbt_paths(base / "duckdb"):
+        qcity_build(duck, "--no-publish")
+    with dbt_paths(base / "postgres"):
+        qcity_build(url, env=env)
+    return BuiltPair(duck, pg_warehouse_settings, url, pg_reader_role, base / "build")

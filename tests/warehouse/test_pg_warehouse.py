@@ -22,7 +22,14 @@ import pytest
 from ingestion.contracts import all_contracts
 from sample_data import generate_exports
 from tests.conftest import LOAD_DAY
-from tests.postgres import postgres_rows, throwaway_database
+from tests.pg_cluster import own_cluster
+from tests.postgres import (
+    export_files,
+    postgres_rows,
+    sample_of,
+    throwaway_database,
+    warehouse_url_of,
+)
 from tests.qcity_cli import COMMAND
 from warehouse.audit import AUDIT_TABLES
 from warehouse.connection import connect
@@ -66,29 +73,6 @@ def pg() -> Iterator[PostgresSettings]:
         yield settings
 
 
-def _url(settings: PostgresSettings) -> str:
-    return f"postgresql://{settings.user}@{settings.host}:{settings.port}/{settings.dbname}"
-
-
-def _export_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
-
-
-def _sample_of(root: Path) -> list[Path]:
-    """Every source's first file, a file sent twice, rejected files and one with rows in
-    quarantine: the outcomes a load has, in few files (the whole set takes minutes)."""
-    market = root / "market_sampling"
-    chosen = [
-        market / "药品化妆品医疗器械抽检结果（第2批）.xlsx",
-        market / "药品化妆品医疗器械抽检结果（第2批）(1).xlsx",
-        market / "宜春市2025年第6期食品安全监督抽检信息.csv",
-        market / "监督抽检数据导出（系统）.csv",
-        market / "市场监管抽检结果_县区汇总.csv",
-    ]
-    others = ["agri_testing", "construction_acceptance", "indicator_reports", "_unsorted"]
-    return chosen + [_export_files(root / folder)[0] for folder in others]
-
-
 def _normal(name: str, value: Any) -> Any:
     if name in _JSON and isinstance(value, str):
         value = json.loads(value)
@@ -118,9 +102,9 @@ def _rows(con: Any, table: str) -> Counter:
 def test_the_same_exports_give_the_same_raw_and_audit_rows_in_both_engines(
     exports: Path, pg: PostgresSettings, tmp_path: Path
 ) -> None:
-    files = _sample_of(exports)
+    files = sample_of(exports)
     duck = connect(tmp_path / "wh.duckdb")
-    postgres = connect_postgres(_url(pg))
+    postgres = connect_postgres(warehouse_url_of(pg))
     try:
         for con in (duck, postgres):
             loader = Loader(con, now=lambda: LOAD_DAY)
@@ -166,13 +150,11 @@ def test_four_concurrent_ingests_load_every_row_once_and_shared_bytes_once(
 ) -> None:
     """Four `qcity ingest` processes, one per source folder; two of them are also handed
     the same file, which must load once (the other records a duplicate)."""
-    own, url = pg, _url(pg)
+    own, url = pg, warehouse_url_of(pg)
     shared = exports / "market_sampling" / "市场监管抽检结果_县区汇总.csv"
     folders = ["market_sampling", "agri_testing", "construction_acceptance", "indicator_reports"]
     # two files a process keeps the test quick; the processes still overlap for seconds
-    batches = [
-        [f for f in _export_files(exports / folder) if f != shared][:2] for folder in folders
-    ]
+    batches = [[f for f in export_files(exports / folder) if f != shared][:2] for folder in folders]
     batches[1].append(shared)  # the same bytes also reach a second process
     batches[0].insert(0, shared)
     procs = [_ingest(url, tmp_path / f"build{i}", files) for i, files in enumerate(batches)]
@@ -232,7 +214,7 @@ Loader(pg_load.connect(sys.argv[1])).ingest(Path(sys.argv[2]))
 def test_a_loader_killed_mid_file_leaves_nothing_and_a_rerun_loads_the_file_once(
     exports: Path, pg: PostgresSettings, tmp_path: Path
 ) -> None:
-    own, url = pg, _url(pg)
+    own, url = pg, warehouse_url_of(pg)
     path = exports / "market_sampling" / "宜春市市场监督管理局2025年监督抽检信息汇总.csv"
     env = {**os.environ, "QCITY_BUILD_DIR": str(tmp_path / "build")}
     proc = subprocess.Popen(
@@ -274,3 +256,69 @@ def test_a_loader_killed_mid_file_leaves_nothing_and_a_rerun_loads_the_file_once
     assert again.status == "duplicate"
     assert postgres_rows(own, "select count(*) from raw.market_sampling") == [(first.rows_loaded,)]
     assert first.rows_read == first.rows_loaded + first.rows_quarantined
+
+
+_WAIT_AFTER_COPY = """
+import sys
+from pathlib import Path
+from ingestion.errors import LoadFault
+from warehouse import pg_load
+from warehouse.load import Loader
+
+copy = pg_load.PgConnection.copy_arrow
+
+def copy_then_wait(self, table, data):
+    copy(self, table, data)
+    if table.startswith("raw.") and not getattr(self, "waited", False):
+        self.waited = True
+        print("copied", flush=True)
+        sys.stdin.readline()
+
+pg_load.PgConnection.copy_arrow = copy_then_wait
+try:
+    result = Loader(pg_load.connect(sys.argv[1])).ingest(Path(sys.argv[2]))
+    print("finished", result.status, flush=True)
+except LoadFault as fault:
+    print("fault", fault.kind, flush=True)
+"""
+
+
+def test_postgresql_restarting_mid_file_is_a_fault_of_ours_and_a_rerun_loads_the_file_once(
+    exports: Path, tmp_path: Path
+) -> None:
+    """The server itself restarts (a server of the test's own) while a loader has rows of a
+    file in its open transaction: the loader's next statement fails, which is an I/O
+    fault (never the department's file), nothing of the file is left, and loading it
+    again loads it once."""
+    path = exports / "market_sampling" / "宜春市市场监督管理局2025年监督抽检信息汇总.csv"
+    env = {**os.environ, "QCITY_BUILD_DIR": str(tmp_path / "build")}
+    with own_cluster() as cluster:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WAIT_AFTER_COPY, cluster.url, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert proc.stdout is not None and proc.stdin is not None
+        try:
+            line = proc.stdout.readline()
+            assert line.strip() == "copied", proc.stderr.read() if proc.stderr else ""
+            cluster.restart()
+            out, err = proc.communicate("go on\n", timeout=120)
+        finally:
+            proc.kill()
+        assert out.strip() == "fault io", err
+        con = connect_postgres(cluster.url)
+        try:
+            for table in ("raw.market_sampling", "audit.file_manifest", "audit.quarantine"):
+                assert con.execute(f"select count(*) from {table}").fetchone() == (0,), table
+            first = Loader(con, now=lambda: LOAD_DAY).ingest(path)
+            again = Loader(con, now=lambda: LOAD_DAY).ingest(path)
+            (in_raw,) = con.execute("select count(*) from raw.market_sampling").fetchone()
+        finally:
+            con.close()
+    assert first.status == "loaded" and first.rows_loaded > 0
+    assert again.status == "duplicate"
+    assert in_raw == first.rows_loaded
