@@ -62,3 +62,8 @@ def throwaway_reader_role(settings: PostgresSettings, tag: str) -> Iterator[str]
     yield role
     drop_database(settings)
     drop_role(settings, role)
+
+
+def database_url(settings: PostgresSettings) -> str:
+    """The database as `QCITY_WAREHOUSE` names it (no password: trust auth, or libpq's)."""
+    return f"postgresql://{settings.user}@{settings.host}:{settings.port}/{settings.dbname}"

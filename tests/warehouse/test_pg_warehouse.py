@@ -22,7 +22,7 @@ import pytest
 from ingestion.contracts import all_contracts
 from sample_data import generate_exports
 from tests.conftest import LOAD_DAY
-from tests.postgres import postgres_rows, throwaway_database
+from tests.postgres import database_url, postgres_rows, throwaway_database
 from tests.qcity_cli import COMMAND
 from warehouse.audit import AUDIT_TABLES
 from warehouse.connection import connect
@@ -64,10 +64,6 @@ def pg() -> Iterator[PostgresSettings]:
     for settings in throwaway_database("qcity_pgwh_test"):
         ensure_database(settings)
         yield settings
-
-
-def _url(settings: PostgresSettings) -> str:
-    return f"postgresql://{settings.user}@{settings.host}:{settings.port}/{settings.dbname}"
 
 
 def _export_files(root: Path) -> list[Path]:
@@ -120,7 +116,7 @@ def test_the_same_exports_give_the_same_raw_and_audit_rows_in_both_engines(
 ) -> None:
     files = _sample_of(exports)
     duck = connect(tmp_path / "wh.duckdb")
-    postgres = connect_postgres(_url(pg))
+    postgres = connect_postgres(database_url(pg))
     try:
         for con in (duck, postgres):
             loader = Loader(con, now=lambda: LOAD_DAY)
@@ -166,7 +162,7 @@ def test_four_concurrent_ingests_load_every_row_once_and_shared_bytes_once(
 ) -> None:
     """Four `qcity ingest` processes, one per source folder; two of them are also handed
     the same file, which must load once (the other records a duplicate)."""
-    own, url = pg, _url(pg)
+    own, url = pg, database_url(pg)
     shared = exports / "market_sampling" / "市场监管抽检结果_县区汇总.csv"
     folders = ["market_sampling", "agri_testing", "construction_acceptance", "indicator_reports"]
     # two files a process keeps the test quick; the processes still overlap for seconds
@@ -232,7 +228,7 @@ Loader(pg_load.connect(sys.argv[1])).ingest(Path(sys.argv[2]))
 def test_a_loader_killed_mid_file_leaves_nothing_and_a_rerun_loads_the_file_once(
     exports: Path, pg: PostgresSettings, tmp_path: Path
 ) -> None:
-    own, url = pg, _url(pg)
+    own, url = pg, database_url(pg)
     path = exports / "market_sampling" / "宜春市市场监督管理局2025年监督抽检信息汇总.csv"
     env = {**os.environ, "QCITY_BUILD_DIR": str(tmp_path / "build")}
     proc = subprocess.Popen(
