@@ -9,7 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-from warehouse.postgres_copy import PostgresCopyError, PostgresSettings, drop_database
+from warehouse.postgres_copy import (
+    PostgresCopyError,
+    PostgresSettings,
+    drop_database,
+    ensure_database,
+)
 
 
 def throwaway_database(prefix: str) -> Iterator[PostgresSettings]:
@@ -27,6 +32,14 @@ def throwaway_database(prefix: str) -> Iterator[PostgresSettings]:
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     yield settings
     drop_database(settings)
+
+
+def empty_warehouse(prefix: str) -> Iterator[PostgresSettings]:
+    """A created, empty database of its own for a fixture to yield from (a PostgreSQL
+    warehouse: `warehouse.pg_load.connect` makes the schema), dropped afterwards."""
+    for settings in throwaway_database(prefix):
+        ensure_database(settings)
+        yield settings
 
 
 def postgres_rows(settings: PostgresSettings, sql: str) -> list[tuple]:

@@ -16,9 +16,9 @@ from orchestration.folders import Folders
 from orchestration.ingest import ingest_listed, run_outcomes
 from tests.airflow.test_ingest_steps import FOLDER, drop, listing
 from tests.conftest import good_market_rows
-from tests.postgres import database_url, postgres_rows, throwaway_database
+from tests.postgres import database_url, empty_warehouse, postgres_rows
 from warehouse.pg_load import connect as connect_postgres
-from warehouse.postgres_copy import PostgresSettings, ensure_database
+from warehouse.postgres_copy import PostgresSettings
 
 
 @pytest.fixture
@@ -28,9 +28,7 @@ def folders(tmp_path: Path) -> Folders:
 
 @pytest.fixture
 def pg() -> Iterator[PostgresSettings]:
-    for settings in throwaway_database("qcity_ingest_turns"):
-        ensure_database(settings)
-        yield settings
+    yield from empty_warehouse("qcity_ingest_turns")
 
 
 def test_a_folders_tasks_at_once_handle_each_file_once_in_delivery_order(

@@ -22,14 +22,14 @@ import pytest
 from ingestion.contracts import all_contracts
 from sample_data import generate_exports
 from tests.conftest import LOAD_DAY
-from tests.postgres import database_url, postgres_rows, throwaway_database
+from tests.postgres import database_url, empty_warehouse, postgres_rows
 from tests.qcity_cli import COMMAND
 from warehouse.audit import AUDIT_TABLES
 from warehouse.connection import connect
 from warehouse.load import Loader
 from warehouse.pg_load import PgConnection
 from warehouse.pg_load import connect as connect_postgres
-from warehouse.postgres_copy import PostgresSettings, ensure_database
+from warehouse.postgres_copy import PostgresSettings
 
 #: columns that name a load or a moment, not what was loaded
 _IGNORED = {
@@ -61,9 +61,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def pg() -> Iterator[PostgresSettings]:
     """A database of the test's own, made empty (`connect_postgres` creates the schema)."""
-    for settings in throwaway_database("qcity_pgwh_test"):
-        ensure_database(settings)
-        yield settings
+    yield from empty_warehouse("qcity_pgwh_test")
 
 
 def _export_files(root: Path) -> list[Path]:
