@@ -27,8 +27,10 @@ Callers hold the warehouse pool slot: DuckDB allows one writer process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -155,9 +157,35 @@ def ingest_listed(
 ) -> Outcome:
     """Handle listing[index], after any earlier file of the run nobody has handled yet.
 
+    The landing folder's tasks take turns (`folder_turn`): two tasks running at once never
+    handle the same file, and the folder's files load in delivery order.
+
     Raises `LoadFault` when the machine fails on any of them: that file stays in landing
     with no ledger row, and the files after it wait for the retry (delivery order holds).
     """
+    with folder_turn(con, listing[index].folder):
+        return _ingest_in_order(con, folders, run_id, listing, index)
+
+
+def folder_turn(con: duckdb.DuckDBPyConnection, folder: str) -> AbstractContextManager[None]:
+    """Held while a task handles a landing folder's files.
+
+    DuckDB allows one writer process, so a DuckDB warehouse's tasks take turns already (the
+    pool's one slot). A PostgreSQL warehouse runs several tasks at once (its pool has
+    several slots, over several workers): there the folder's tasks wait for each other on
+    an advisory lock, which PostgreSQL releases if the task dies, while other folders'
+    tasks load beside them."""
+    lock = getattr(con, "advisory_lock", None)
+    return lock(f"qcity.landing:{folder}") if lock else contextlib.nullcontext()
+
+
+def _ingest_in_order(
+    con: duckdb.DuckDBPyConnection,
+    folders: Folders,
+    run_id: str,
+    listing: list[ReadyFile],
+    index: int,
+) -> Outcome:
     ensure_ledger(con)
     for listed in listing[: index + 1]:
         if ledger_outcome(con, run_id, listed) is None:

@@ -437,7 +437,7 @@ def settings_page() -> str:
         "",
         "Every `QCITY_*` environment variable the code reads, read in `qcity/settings.py` by the",
         "accessor named here, each time it is needed. `docker-compose.yml` has variables of its",
-        "own (`QCITY_DATA`, `QCITY_WAREHOUSE_DIR`, `QCITY_BI_IMAGE`) that only compose reads;",
+        "own (`QCITY_DATA`, `QCITY_BI_IMAGE`, `WAREHOUSE_DB_PASSWORD`) that only compose reads;",
         "`QCITY_DATA_DOCS_DIR` and `QCITY_GX_RESULTS_DIR` are set by the code for Great",
         "Expectations' configuration, not by you.",
     ]

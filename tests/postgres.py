@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.postgres_copy import PostgresCopyError, PostgresSettings, drop_database
+from warehouse.postgres_copy import (
+    PostgresCopyError,
+    PostgresSettings,
+    drop_database,
+    ensure_database,
+)
 
 
 def throwaway_database(prefix: str) -> Iterator[PostgresSettings]:
@@ -28,6 +33,14 @@ def throwaway_database(prefix: str) -> Iterator[PostgresSettings]:
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     yield settings
     drop_database(settings)
+
+
+def empty_warehouse(prefix: str) -> Iterator[PostgresSettings]:
+    """A created, empty database of its own for a fixture to yield from (a PostgreSQL
+    warehouse: `warehouse.pg_load.connect` makes the schema), dropped afterwards."""
+    for settings in throwaway_database(prefix):
+        ensure_database(settings)
+        yield settings
 
 
 def postgres_rows(settings: PostgresSettings, sql: str) -> list[tuple]:
@@ -66,6 +79,7 @@ def throwaway_reader_role(settings: PostgresSettings, tag: str) -> Iterator[str]
 
 
 def warehouse_url_of(settings: PostgresSettings) -> str:
+    """The database as `QCITY_WAREHOUSE` names it (no password: trust auth, or libpq's)."""
     return f"postgresql://{settings.user}@{settings.host}:{settings.port}/{settings.dbname}"
 
 

@@ -2,10 +2,13 @@
 
 `Topology` runs what `docker-compose.yml` runs, as local processes: the metadata database in
 its own PostgreSQL database (created here, dropped at the end), Celery's broker in Redis
-under a key prefix of its own (its keys deleted at the end), and the api-server, scheduler,
-dag-processor, triggerer and one Celery worker, each in its own process group so that
-stopping it stops its children too. Every wait is bounded; `stop()` is safe to call at any
-point and kills whatever is still running.
+under a key prefix of its own (its keys deleted at the end), the api-server, scheduler,
+dag-processor and triggerer, and Celery workers started and stopped apart from them
+(`Topology.workers`): each worker its own process, node name, temporary folder (`TMPDIR`),
+log-server port, log, and environment on top of the topology's (the warehouse it loads
+into). Every process is in its own process group so that stopping it stops its children
+too. Every wait is bounded; `stop()` is safe to call at any point and kills whatever is
+still running.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -24,6 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,15 +46,16 @@ PROCESSES = {
     "scheduler": ["scheduler"],
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer"],
-    "celery-worker": [
-        "celery",
-        "worker",
-        "--concurrency",
-        "2",
-        "--without-mingle",
-        "--without-gossip",
-    ],
 }
+#: A Celery worker (`Topology.workers` adds its node name).
+WORKER = ["celery", "worker", "--concurrency", "2", "--without-mingle", "--without-gossip"]
+
+#: What the Celery provider logs for each task a worker takes: the task instance's id.
+_EXECUTING = re.compile(r"Executing workload in Celery: .*?\bti=\w+\(id=UUID\('([0-9a-f-]{36})'\)")
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError)
 
 
 class ServicesUnavailable(RuntimeError):
@@ -91,6 +97,29 @@ def _admin(sql: str) -> None:
 
 
 @dataclass
+class Worker:
+    """One Celery worker process: its node name, folder (its TMPDIR and log) and process."""
+
+    name: str
+    folder: Path
+    process: subprocess.Popen
+    stopped: bool = False
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "worker.log"
+
+    def ready(self) -> bool:
+        """Celery's "<node> ready." line is in the log: the worker takes tasks."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return re.search(rf"{re.escape(self.name)}@\S+ ready\.", text) is not None
+
+    def task_instance_ids(self) -> set[str]:
+        """The ids of the task instances this worker executed, from its own log."""
+        return set(_EXECUTING.findall(self.log.read_text(errors="replace")))
+
+
+@dataclass
 class Topology:
     base: Path
     qcity_env: dict[str, str]
@@ -98,6 +127,7 @@ class Topology:
     key_prefix: str = field(default_factory=lambda: f"qcity-test-{uuid.uuid4().hex[:10]}:")
     api_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    started_workers: list[Worker] = field(default_factory=list)
     created_database: bool = False
     _token: str | None = None
 
@@ -168,41 +198,103 @@ class Topology:
         _admin(f'create database "{self.database}"')
         self.created_database = True
         self.airflow("db", "migrate", timeout=300)
-        self.airflow("pools", "set", "qcity_warehouse", "1", "DuckDB: one writer", timeout=120)
         for name, args in PROCESSES.items():
-            log = (self.base / f"{name}.log").open("w")
-            self.processes[name] = subprocess.Popen(
-                [self._airflow_bin(), *(a.format(api_port=self.api_port) for a in args)],
-                env=self._env,
-                cwd=self.base,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            self.processes[name] = self._spawn(
+                [a.format(api_port=self.api_port) for a in args],
+                self._env,
+                self.base / f"{name}.log",
             )
         self.wait_for("the api-server", self._api_up, timeout=180)
 
+    def _spawn(self, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+        with log.open("w") as out:
+            return subprocess.Popen(
+                [self._airflow_bin(), *args],
+                env=env,
+                cwd=self.base,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def set_pool(self, env: dict[str, str]) -> None:
+        """The warehouse pool with the slots the warehouse in `env` gets
+        (`orchestration.local_airflow.ensure_pool`, as docker-compose.yml's init does)."""
+        code = "from orchestration.local_airflow import ensure_pool; ensure_pool()"
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**self._env, **env},
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"ensure_pool: {done.stdout}\n{done.stderr}")
+
+    @contextlib.contextmanager
+    def workers(self, count: int, env: dict[str, str]) -> Iterator[list[Worker]]:
+        """`count` Celery workers loading into the warehouse `env` names (the pool set
+        for it first), stopped when the block ends."""
+        self.set_pool(env)
+        started = []
+        try:
+            for i in range(1, count + 1):
+                name = f"worker{i}-{uuid.uuid4().hex[:6]}"
+                folder = self.base / name
+                (folder / "tmp").mkdir(parents=True)
+                worker_env = {
+                    **self._env,
+                    **env,
+                    "TMPDIR": str(folder / "tmp"),
+                    "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                }
+                args = [*WORKER, "--celery-hostname", f"{name}@%h"]
+                process = self._spawn(args, worker_env, folder / "worker.log")
+                started.append(Worker(name, folder, process))
+                self.started_workers.append(started[-1])
+            for worker in started:  # tasks queued before a worker is up would all go to one
+                self.wait_for(f"{worker.name} to be ready", worker.ready, timeout=180)
+            yield started
+        finally:
+            with contextlib.suppress(Exception):  # the api-server may be what failed
+                self.end_runs()  # nothing left for the next test's workers to pick up
+            self._terminate([w.process for w in started])
+            for worker in started:
+                worker.stopped = True
+
     def stop(self) -> None:
         """Stop every process this topology started, then drop its database and keys."""
-        for proc in self.processes.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for proc in self.processes.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for proc in self.processes.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
+        self._terminate(list(self._every_process().values()))
         if self.created_database:
             _admin(f'drop database if exists "{self.database}" with (force)')
             self.created_database = False
         self._delete_keys()
 
+    @staticmethod
+    def _terminate(processes: list[subprocess.Popen]) -> None:
+        """SIGTERM each process group, SIGKILL what is left after 20 seconds."""
+        for proc in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        for proc in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+
+    def _every_process(self) -> dict[str, subprocess.Popen]:
+        """The services and every worker ever started, by name."""
+        return {**self.processes, **{w.name: w.process for w in self.started_workers}}
+
     def still_running(self) -> list[str]:
         running = []
-        for name, proc in self.processes.items():
+        for name, proc in self._every_process().items():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, 0)  # signal 0: does any process of the group remain?
                 running.append(name)
@@ -236,7 +328,8 @@ class Topology:
     def wait_for(self, what: str, check, timeout: float, every: float = 2.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead = [n for n, p in self.processes.items() if p.poll() is not None]
+            live = {w.name: w.process for w in self.started_workers if not w.stopped}
+            dead = [n for n, p in {**self.processes, **live}.items() if p.poll() is not None]
             if dead:
                 raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}")
             value = check()
@@ -296,22 +389,44 @@ class Topology:
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float) -> str:
         def finished() -> str | None:
-            state = self.run_state(dag_id, run_id)
+            try:
+                state = self.run_state(dag_id, run_id)
+            except (TimeoutError, urllib.error.URLError) as exc:
+                if isinstance(exc, urllib.error.HTTPError) or not _timed_out(exc):
+                    raise
+                return None  # an api-server slow to answer (a loaded machine): ask again
             return state if state in ("success", "failed") else None
 
         return self.wait_for(f"{dag_id} run {run_id}", finished, timeout=timeout, every=3)
 
-    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+    def end_runs(self) -> None:
+        """Mark every DAG run still queued or running failed (its unfinished tasks with it)."""
+        found = self.request("GET", "/api/v2/dags/~/dagRuns?state=queued&state=running&limit=100")
+        for run in found["dag_runs"]:
+            quoted = urllib.parse.quote(run["dag_run_id"], safe="")
+            self.request(
+                "PATCH", f"/api/v2/dags/{run['dag_id']}/dagRuns/{quoted}", {"state": "failed"}
+            )
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        """The run's task instances as the REST API gives them (id, state, hostname, …)."""
         quoted = urllib.parse.quote(run_id, safe="")
         found = self.request(
             "GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances?limit=500"
         )
-        return {f"{t['task_id']}[{t['map_index']}]": t["state"] for t in found["task_instances"]}
+        return found["task_instances"]
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        return {
+            f"{t['task_id']}[{t['map_index']}]": t["state"]
+            for t in self.task_instances(dag_id, run_id)
+        }
 
     def logs_tail(self, lines: int = 40) -> str:
         out = []
-        for name in self.processes:
-            path = self.base / f"{name}.log"
+        logs = {name: self.base / f"{name}.log" for name in self.processes}
+        logs.update({w.name: w.log for w in self.started_workers})
+        for name, path in logs.items():
             if path.exists():
                 text = path.read_text(errors="replace").splitlines()[-lines:]
                 out.append(f"--- {name} ---\n" + "\n".join(text))

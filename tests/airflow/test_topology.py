@@ -1,23 +1,36 @@
 """The production topology, proven without containers (docker-compose.yml runs the same).
 
 Airflow with PostgreSQL as metadata database and Celery over Redis: api-server, scheduler,
-dag-processor, triggerer and one Celery worker as processes. An ingestion DAG and then the
-warehouse DAG are triggered through the REST API; both must succeed and the marts must hold
-what was dropped. Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis on
-127.0.0.1:6379 (`.ci/run` starts them); without them the test is skipped, or fails when
-`CI=true`.
+dag-processor and triggerer started once for the module, Celery workers per test, DAGs
+triggered through the REST API.
+
+- Two Celery workers (separate processes, node names and TMPDIRs) load into a PostgreSQL
+  warehouse at once: files of several landing folders spread over both, every row lands
+  in raw once, no file is decided twice, the warehouse pool has several slots.
+- One worker ingests into the DuckDB warehouse, then the warehouse DAG builds the marts.
+  (dbt builds in the PostgreSQL warehouse come separately; until then the build is proven
+  on DuckDB.)
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and Redis on 127.0.0.1:6379 (`.ci/run`
+starts them); without them the tests are skipped, or fail when `CI=true`.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
+from ingestion.contracts import all_contracts
 from tests.airflow.conftest import Pipeline, query
-from tests.airflow.services import ServicesUnavailable, Topology, check_services
+from tests.airflow.services import ServicesUnavailable, Topology, Worker, check_services
 from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_csv
+from tests.postgres import empty_warehouse, postgres_rows, warehouse_url_of
+from warehouse.postgres_copy import PostgresSettings
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -68,15 +81,17 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
         topology.wait_for(f"{dag_id} to be parsed", lambda d=dag_id: topology.dag_parsed(d), 180)
 
     runs = {}
-    for dag_id, timeout in ((INGEST, 300), (WAREHOUSE, 480)):
-        run_id = topology.trigger(dag_id)
-        t0 = time.monotonic()
-        state = topology.wait_for_run(dag_id, run_id, timeout)
-        print(f"{dag_id}: {state} in {time.monotonic() - t0:.0f} s")
-        runs[dag_id] = run_id
-        assert state == "success", (
-            f"{dag_id}: {topology.task_states(dag_id, run_id)}\n{topology.logs_tail()}"
-        )
+    # DuckDB allows one process: the warehouse is read once the worker is gone
+    with topology.workers(1, {}):
+        for dag_id, timeout in ((INGEST, 300), (WAREHOUSE, 480)):
+            run_id = topology.trigger(dag_id)
+            t0 = time.monotonic()
+            state = topology.wait_for_run(dag_id, run_id, timeout)
+            print(f"{dag_id}: {state} in {time.monotonic() - t0:.0f} s")
+            runs[dag_id] = run_id
+            assert state == "success", (
+                f"{dag_id}: {topology.task_states(dag_id, run_id)}\n{topology.logs_tail()}"
+            )
 
     ingest_tasks = topology.task_states(INGEST, runs[INGEST])
     assert sum(k.startswith("ingest_file[") for k in ingest_tasks) == 3, ingest_tasks
@@ -85,7 +100,6 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
     assert warehouse_tasks["dbt.mart_indicator_scorecard.run[-1]"] == "success"
     assert set(warehouse_tasks.values()) == {"success"}
 
-    topology.stop()  # DuckDB allows one process: read the warehouse once Airflow is gone
     assert dict(
         query(pipeline.warehouse, "select status, count(*) from audit.file_manifest group by 1")
     ) == {"loaded": 2, "rejected": 1}
@@ -96,3 +110,111 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
     )
     assert city == [(90.0, 50)]
     print(f"topology test: {time.monotonic() - started:.0f} s from start to checked marts")
+
+
+# -- two workers, one PostgreSQL warehouse ------------------------------------------------
+
+#: Landing folders dropped into at once (one ingestion DAG each, so whether a task loads one
+#: file or a chunk of them, the folders' tasks run side by side), and files per folder.
+FOLDERS = ("market_sampling", "agri_testing", "construction_acceptance", "construction_inspections")
+FILES_PER_FOLDER = 2
+
+
+@pytest.fixture
+def pg_warehouse() -> Iterator[PostgresSettings]:
+    yield from empty_warehouse("qcity_topology")
+
+
+def drop_clean_exports(pipeline: Pipeline) -> list[dict]:
+    """The smallest files the generator expects to load, per folder, dropped settled."""
+    manifest = pipeline.generate()
+    chosen = []
+    for folder in FOLDERS:
+        loads = [
+            f
+            for f in manifest["files"]
+            if f["source"] == folder and f["expected_status"] == "loaded" and f["rows_loaded"]
+        ]
+        chosen += sorted(loads, key=lambda f: f["rows_read"])[:FILES_PER_FOLDER]
+    pipeline.drop({**manifest, "files": chosen})
+    return chosen
+
+
+def most_at_once(spans: list[tuple[datetime, datetime]]) -> int:
+    """The largest number of these (start, end) spans that overlap at one moment."""
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = peak = 0
+    for _, step in edges:  # at equal times an end (-1) sorts first: touching is not overlap
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def test_two_celery_workers_load_into_one_postgres_warehouse_at_once(
+    topology, pg_warehouse: PostgresSettings, tmp_path
+) -> None:
+    topology, _, _ = topology
+    pipeline = Pipeline(tmp_path)
+    files = drop_clean_exports(pipeline)
+    assert len(files) == len(FOLDERS) * FILES_PER_FOLDER
+    env = {**pipeline.env, "QCITY_WAREHOUSE": warehouse_url_of(pg_warehouse)}
+    dags = [f"qcity_ingest_{folder}" for folder in FOLDERS]
+    for dag_id in dags:
+        topology.wait_for(f"{dag_id} to be parsed", lambda d=dag_id: topology.dag_parsed(d), 180)
+
+    with topology.workers(2, env) as workers:
+        slots = topology.request("GET", "/api/v2/pools/qcity_warehouse")["slots"]
+        t0 = time.monotonic()
+        runs = {dag_id: topology.trigger(dag_id) for dag_id in dags}
+        for dag_id, run_id in runs.items():
+            state = topology.wait_for_run(dag_id, run_id, 300)
+            assert state == "success", (
+                f"{dag_id}: {topology.task_states(dag_id, run_id)}\n{topology.logs_tail()}"
+            )
+        print(f"{len(files)} files in {len(dags)} folders: {time.monotonic() - t0:.0f} s")
+    instances = [ti for d, r in runs.items() for ti in topology.task_instances(d, r)]
+    loads = [ti for ti in instances if ti["task_id"].startswith("ingest_file")]
+    assert slots > 1
+    assert {ti["pool"] for ti in loads} == {"qcity_warehouse"}
+    assert_spread_over(workers, instances, loads)
+    assert_every_row_once(pg_warehouse, files)
+    spans = postgres_rows(pg_warehouse, "select received_at, finished_at from audit.file_manifest")
+    assert most_at_once(spans) > 1, f"the loads ran one at a time: {sorted(spans)}"
+    landing = pipeline.folders().landing
+    assert not [p for p in landing.rglob("*") if p.is_file()], "files left in landing"
+
+
+def assert_spread_over(workers: list[Worker], instances: list[dict], loads: list[dict]) -> None:
+    """Each worker's log names the task instances it ran: each ran on one worker, and both
+    workers loaded files. (A retried task's earlier tries have ids of their own: the API
+    gives the last one.)"""
+    ran = [w.task_instance_ids() for w in workers]
+    for ti in instances:
+        if ti["hostname"]:  # it ran (a task skipped before running has no host)
+            on = [w.name for w, ids in zip(workers, ran, strict=True) if ti["id"] in ids]
+            assert len(on) == 1, (ti["dag_id"], ti["task_id"], ti["map_index"], on)
+    load_ids = {ti["id"] for ti in loads}
+    per_worker = {w.name: len(ids & load_ids) for w, ids in zip(workers, ran, strict=True)}
+    assert all(per_worker.values()), per_worker
+    print(f"loads per worker: {per_worker}")
+
+
+def assert_every_row_once(pg: PostgresSettings, files: list[dict]) -> None:
+    """One manifest decision per dropped file, each loaded with the rows expected, and raw
+    holding exactly those rows, each load's once."""
+    manifest = postgres_rows(
+        pg, "select file_name, status, load_id, rows_loaded from audit.file_manifest"
+    )
+    by_name = Counter(name for name, *_ in manifest)
+    expected = {f["path"].rsplit("/", 1)[-1]: f["rows_loaded"] for f in files}
+    assert by_name == dict.fromkeys(expected, 1), "files missing or decided twice"
+    assert {name: (status, rows) for name, status, _, rows in manifest} == {
+        name: ("loaded", rows) for name, rows in expected.items()
+    }
+    in_raw: Counter = Counter()
+    for contract in all_contracts():
+        for load_id, count in postgres_rows(
+            pg, f'select _load_id, count(*) from raw."{contract.name}" group by 1'
+        ):
+            in_raw[load_id] += count
+    assert in_raw == {load_id: rows for _, _, load_id, rows in manifest}

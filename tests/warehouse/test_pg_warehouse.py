@@ -24,10 +24,10 @@ from sample_data import generate_exports
 from tests.conftest import LOAD_DAY
 from tests.pg_cluster import own_cluster
 from tests.postgres import (
+    empty_warehouse,
     export_files,
     postgres_rows,
     sample_of,
-    throwaway_database,
     warehouse_url_of,
 )
 from tests.qcity_cli import COMMAND
@@ -36,7 +36,7 @@ from warehouse.connection import connect
 from warehouse.load import Loader
 from warehouse.pg_load import PgConnection
 from warehouse.pg_load import connect as connect_postgres
-from warehouse.postgres_copy import PostgresSettings, ensure_database
+from warehouse.postgres_copy import PostgresSettings
 
 #: columns that name a load or a moment, not what was loaded
 _IGNORED = {
@@ -68,9 +68,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def pg() -> Iterator[PostgresSettings]:
     """A database of the test's own, made empty (`connect_postgres` creates the schema)."""
-    for settings in throwaway_database("qcity_pgwh_test"):
-        ensure_database(settings)
-        yield settings
+    yield from empty_warehouse("qcity_pgwh_test")
 
 
 def _normal(name: str, value: Any) -> Any:
