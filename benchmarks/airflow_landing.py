@@ -85,7 +85,7 @@ class LocalTopology(Topology):
 
 def drop_files(landing: Path, files: int, rows: int) -> int:
     """`files` small exports written beside the landing folder, then moved in at once."""
-    from ingestion.generate import write_market_sampling_csv
+    from sample_data.market import write_market_sampling_csv
 
     staging = landing.parent / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,7 @@ def run(files: int, rows: int) -> dict:
         "seconds": seconds,
         "files_per_minute": files * 60 / seconds,
         "outcomes": statuses,
-        "ingest_tasks": sum(k.startswith("ingest_file[") for k in tasks),
+        "ingest_tasks": sum(k.startswith("ingest_files[") for k in tasks),
         "start_up_seconds": ready,
         **timing,
     }
