@@ -223,3 +223,41 @@ def test_a_fault_in_the_middle_of_a_chunk_retries_it_without_reloading_the_first
     assert [name for _, name, _ in manifest(con)] == [f.name for f in files]
     assert con.execute("select count(*) from raw.market_sampling").fetchone() == (6,)
     assert list(folders.landing_dir(FOLDER).iterdir()) == []
+
+
+def test_a_chunk_judges_its_files_as_loading_them_one_by_one_would(
+    con, folders, tmp_path: Path
+) -> None:
+    """Verdicts shared within a chunk (and judged ahead in one suite run) are the verdicts
+    each file's own run gives: same rows loaded, same rows quarantined for the same rules."""
+    from warehouse.connection import connect
+
+    files = {
+        "甲.csv": [*good_market_rows(8, "A"), market_row("A9", county="火星县")],
+        "乙.csv": [*good_market_rows(8, "B"), market_row("B9", date="1899-01-01")],
+        "丙.csv": [*good_market_rows(8, "C"), market_row("C9", county="火星县")],
+    }
+
+    def load(run_id: str, chunked: bool, into) -> list[tuple]:
+        for age, (name, rows) in enumerate(files.items()):
+            drop(folders, name, rows, age=300 - age)
+        listed = listing(folders)
+        if chunked:
+            ingest_chunk(into, folders, run_id, listed, listed, 0)
+        else:
+            for index in range(len(listed)):
+                ingest_listed(into, folders, run_id, listed, index)
+        return into.execute(
+            "select m.file_name, m.status, m.rows_loaded, m.rows_quarantined, "
+            "list(q.rule order by q.row_number, q.rule) filter (where q.rule is not null) "
+            "from audit.file_manifest m left join audit.quarantine q using (load_id) "
+            "group by all order by m.file_name"
+        ).fetchall()
+
+    one_by_one = connect(tmp_path / "one_by_one.duckdb")
+    try:
+        expected = load("run-a", chunked=False, into=one_by_one)
+    finally:
+        one_by_one.close()
+    assert [row[1:4] for row in expected] == [("loaded", 8, 1)] * 3, expected
+    assert load("run-b", chunked=True, into=con) == expected
