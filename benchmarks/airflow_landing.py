@@ -168,6 +168,13 @@ def task_timing(topology: LocalTopology, run_id: str) -> dict[str, float]:
         for t in found
         if t["task_id"] == "ingest_files" and t["start_date"] and t["end_date"]
     )
+    others = {
+        t["task_id"]: (
+            datetime.fromisoformat(t["end_date"]) - datetime.fromisoformat(t["start_date"])
+        ).total_seconds()
+        for t in found
+        if t["task_id"] in ("list_files", "summarize") and t["start_date"] and t["end_date"]
+    }
     if not spans:
         return {}
     inside = [(end - start).total_seconds() for start, end in spans]
@@ -176,6 +183,7 @@ def task_timing(topology: LocalTopology, run_id: str) -> dict[str, float]:
         "task_seconds_mean": sum(inside) / len(inside),
         "task_seconds_total": sum(inside),
         "gap_seconds_mean": sum(gaps) / len(gaps) if gaps else 0.0,
+        **{f"{task}_seconds": seconds for task, seconds in others.items()},
     }
 
 
@@ -190,7 +198,9 @@ def report(result: dict) -> str:
         f"{result['files_per_minute']:.1f} files per minute (target ≥ 60)\n"
         f"   {result['ingest_tasks']} ingest_files tasks of "
         f"{result.get('task_seconds_mean', 0):.2f} s each ({per_file:.2f} s per file), "
-        f"{result.get('gap_seconds_mean', 0):.2f} s between tasks\n"
+        f"{result.get('gap_seconds_mean', 0):.2f} s between tasks; list_files "
+        f"{result.get('list_files_seconds', 0):.1f} s, summarize (Data Docs, workbooks) "
+        f"{result.get('summarize_seconds', 0):.1f} s\n"
         f"   outcomes {result['outcomes']}; Airflow start-up {result['start_up_seconds']:.0f} s "
         f"(not counted); load average at the end {load}"
     )
