@@ -244,7 +244,10 @@ def ingest_listed(
     ensure_ledger(con)
     handled = _handled(con, run_id)
     for listed in listing[: index + 1]:
-        if (listed.folder, listed.name) not in handled:
+        # Asked again just before: with several warehouse slots (PostgreSQL) another task
+        # may have handled it since the run's handled files were read.
+        known = (listed.folder, listed.name) in handled
+        if not known and ledger_outcome(con, run_id, listed) is None:
             try:
                 _handle(con, folders, run_id, listed, index if map_index is None else map_index)
             except LoadFault:
