@@ -20,12 +20,20 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
 from alerts.registry import Department
+from qcity.settings import (
+    alert_contact,
+    alert_contacts_file,
+    alert_link_base,
+    alert_redirect,
+    alert_redirect_webhook,
+    alert_redirect_webhook_kind,
+    alert_redirect_webhook_secret,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +67,6 @@ class Redirect:
     webhook: Webhook | None
 
 
-def _env_key(code: str, field: str) -> str:
-    return f"QCITY_ALERT_{code.upper()}_{field}"
-
-
 def _emails(value: object) -> tuple[str, ...]:
     items = value if isinstance(value, list | tuple) else re.split(r"[,;\s]+", str(value or ""))
     good = []
@@ -92,11 +96,11 @@ def _webhook(url: object, kind: object = None, secret: object = None) -> Webhook
 
 
 def _file_entries(env: Mapping[str, str]) -> dict:
-    path = env.get("QCITY_ALERT_CONTACTS_FILE")
+    path = alert_contacts_file(env)
     if not path:
         return {}
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         log.warning("cannot read QCITY_ALERT_CONTACTS_FILE %s: %s", path, exc)
         return {}
@@ -116,12 +120,12 @@ def contacts_for(dept: Department, env: Mapping[str, str] | None = None) -> Cont
             hook = {"url": file_hook}
         elif isinstance(file_hook, dict):
             hook = file_hook
-    if _env_key(dept.code, "EMAIL") in env:
-        emails = env[_env_key(dept.code, "EMAIL")]
+    if (value := alert_contact(dept.code, "EMAIL", env)) is not None:
+        emails = value
     for field in ("url", "kind", "secret"):
-        name = _env_key(dept.code, "WEBHOOK" if field == "url" else f"WEBHOOK_{field.upper()}")
-        if name in env:
-            hook[field] = env[name]
+        name = "WEBHOOK" if field == "url" else f"WEBHOOK_{field.upper()}"
+        if (value := alert_contact(dept.code, name, env)) is not None:
+            hook[field] = value
     return Contacts(
         _emails(emails), _webhook(hook.get("url"), hook.get("kind"), hook.get("secret"))
     )
@@ -129,19 +133,17 @@ def contacts_for(dept: Department, env: Mapping[str, str] | None = None) -> Cont
 
 def redirect(env: Mapping[str, str] | None = None) -> Redirect | None:
     """The staging redirect, when `QCITY_ALERT_REDIRECT` is set."""
-    env = os.environ if env is None else env
-    emails = _emails(env.get("QCITY_ALERT_REDIRECT", ""))
+    emails = _emails(alert_redirect(env))
     if not emails:
         return None
     hook = _webhook(
-        env.get("QCITY_ALERT_REDIRECT_WEBHOOK"),
-        env.get("QCITY_ALERT_REDIRECT_WEBHOOK_KIND"),
-        env.get("QCITY_ALERT_REDIRECT_WEBHOOK_SECRET"),
+        alert_redirect_webhook(env),
+        alert_redirect_webhook_kind(env),
+        alert_redirect_webhook_secret(env),
     )
     return Redirect(emails[0], hook)
 
 
 def link_base(default: str | None, env: Mapping[str, str] | None = None) -> str | None:
     """Where correction workbooks are served for webhook links (`QCITY_ALERT_LINK_BASE`)."""
-    env = os.environ if env is None else env
-    return (env.get("QCITY_ALERT_LINK_BASE") or default or "").rstrip("/") or None
+    return (alert_link_base(env) or default or "").rstrip("/") or None

@@ -326,10 +326,82 @@ def scorecard_gaps(con: duckdb.DuckDBPyConnection, year: int) -> list[dict[str, 
     )
 
 
+#: how many projects with overdue findings a digest lists (the counties' counts cover all)
+TOP_PROJECTS = 20
+
+
+def overdue_site_findings(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Department code -> its open site findings past their deadline, by county and project.
+
+    Read from marts.mart_site_overdue_findings as the last build judged them (its reference
+    day is the digest's "as of"), routed to the responsible units of the 监测指标 the mart
+    details (bridge_indicator_department), not to a department named here. Counts, county
+    and project names only: no finding text, no contractor, nothing that could name a person
+    (the mart's free text is masked already; mask_payload masks again on the way out).
+    """
+    try:
+        rows = con.execute(
+            """
+            select bridge.department_code, overdue.county_code, overdue.project_name,
+                   overdue.open_past_deadline_count, overdue.major_or_critical_count,
+                   overdue.max_days_past_deadline, overdue.as_of_date
+            from marts.mart_site_overdue_findings as overdue
+            inner join marts.bridge_indicator_department as bridge
+                on overdue.indicator_code = bridge.indicator_code
+            order by bridge.department_code, overdue.open_past_deadline_count desc,
+                     overdue.max_days_past_deadline desc, overdue.county_code,
+                     overdue.project_name
+            """
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}  # a warehouse built before the housing marts existed: nothing to report
+    names = county_names()
+    by_department: dict[str, dict[str, Any]] = {}
+    for dept, county, project, count, major, days, as_of in rows:
+        found = by_department.setdefault(
+            dept,
+            {
+                "as_of": as_of.isoformat(),
+                "total": 0,
+                "major_or_critical": 0,
+                "counties": {},
+                "projects": [],
+            },
+        )
+        found["total"] += count
+        found["major_or_critical"] += major
+        county_name = names.get(county, county)
+        found["counties"][county_name] = found["counties"].get(county_name, 0) + count
+        if len(found["projects"]) < TOP_PROJECTS:
+            found["projects"].append(
+                {
+                    "county": county_name,
+                    "project": project or "（未填写工程名称）",
+                    "count": count,
+                    "major_or_critical": major,
+                    "max_days_overdue": days,
+                }
+            )
+    for found in by_department.values():
+        found["counties"] = [
+            {"name": name, "count": n}
+            for name, n in sorted(found["counties"].items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        found["projects_not_listed"] = sum(c["count"] for c in found["counties"]) - sum(
+            p["count"] for p in found["projects"]
+        )
+    return mask_payload(by_department)
+
+
 def digest_facts(
-    gaps: list[dict[str, Any]], as_of: date, department_code: str, whole_plan: bool
+    gaps: list[dict[str, Any]],
+    as_of: date,
+    department_code: str,
+    whole_plan: bool,
+    overdue_findings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One department's weekly digest: indicators short of target, then those without data."""
+    """One department's weekly digest: indicators short of target, then those without data,
+    then (住建局) open site findings past their deadline."""
     short = [
         i for i in gaps if i["counties"] or (i["city"] and i["city"]["status"] == "not_achieved")
     ]
@@ -347,4 +419,5 @@ def digest_facts(
         "whole_plan": whole_plan,
         "shortfalls": short,
         "missing": missing,
+        "overdue_findings": overdue_findings,
     }

@@ -300,7 +300,8 @@ def enqueue_indicator_digest(
     now: datetime | None = None,
     registry: Registry | None = None,
 ) -> int:
-    """One digest per ISO week to each department with an indicator not on target."""
+    """One digest per ISO week to each department with an indicator not on target or with
+    open site findings past their deadline (the 监测指标 it is responsible for)."""
     registry = registry or load_registry()
     try:
         gaps = facts.scorecard_gaps(con, as_of.year)
@@ -308,18 +309,20 @@ def enqueue_indicator_digest(
         raise RuntimeError(
             "marts.mart_indicator_scorecard is missing: run `qcity build` before the digest"
         ) from exc
+    overdue = facts.overdue_site_findings(con)
     alerts = []
     for dept in registry.departments.values():
         whole = dept.code == registry.quality_office
         mine = gaps if whole else [g for g in gaps if g["code"] in dept.indicators]
-        if not mine:
+        findings = overdue.get(dept.code)
+        if not mine and not findings:
             continue
         alerts.append(
             _Alert(
                 kind="indicator_digest",
                 dedup_key=digest_key(as_of),
                 department=dept,
-                payload=facts.digest_facts(mine, as_of, dept.code, whole),
+                payload=facts.digest_facts(mine, as_of, dept.code, whole, findings),
             )
         )
     return insert(con, _deliveries(alerts, _now(now)))

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.local_airflow import airflow_env
+from qcity.settings import bench_chunks, bench_executor, bench_small_rows, bench_soak_files
 from tests.airflow.services import API_USER, Topology, free_port
 
 DAG_ID = "qcity_ingest_market_sampling"
@@ -57,11 +58,7 @@ class LocalTopology(Topology):
             # Runs come from the REST API only: the trigger is the start of the clock.
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            **(
-                {"AIRFLOW__CORE__EXECUTOR": os.environ["QCITY_BENCH_EXECUTOR"]}
-                if os.environ.get("QCITY_BENCH_EXECUTOR")
-                else {}
-            ),
+            **({"AIRFLOW__CORE__EXECUTOR": bench_executor()} if bench_executor() else {}),
         }
 
     def start(self) -> None:
@@ -133,7 +130,7 @@ def run(files: int, rows: int, chunk_files: int) -> dict:
             logs = topology.logs_tail()
             topology.stop()
         assert state == "success", f"{DAG_ID}: {state}\n{logs}"
-        con = duckdb.connect(qcity_env["QCITY_WAREHOUSE"], read_only=True)
+        con = duckdb.connect(str(base / "qcity.duckdb"), read_only=True)
         statuses = dict(
             con.execute("select status, count(*) from audit.file_manifest group by 1").fetchall()
         )
@@ -220,10 +217,10 @@ def main() -> None:
 
     from benchmarks.measure import ROOT
 
-    files = int(os.environ.get("QCITY_BENCH_SOAK_FILES", "200"))
-    rows = int(os.environ.get("QCITY_BENCH_SMALL_ROWS", "20"))
+    files = bench_soak_files()
+    rows = bench_small_rows()
     results = []
-    for chunk_files, count in sides(os.environ.get("QCITY_BENCH_CHUNKS", "1,25"), files):
+    for chunk_files, count in sides(bench_chunks(), files):
         results.append(run(count, rows, chunk_files))
         print(report(results[-1]), flush=True)
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)

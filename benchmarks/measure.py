@@ -18,10 +18,14 @@ class Measured:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    #: user + system CPU seconds of the child (all its threads): on a shared machine this
+    #: moves far less than the wall time
+    cpu_seconds: float = 0.0
 
 
 def run_python(args: list[str], env: dict[str, str] | None = None) -> Measured:
-    """`python ARGS` in a child: wall time, and the child's own peak RSS from wait4."""
+    """`python ARGS` in a child: wall time, and the child's own peak RSS and CPU time from
+    wait4."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -40,4 +44,4 @@ def run_python(args: list[str], env: dict[str, str] | None = None) -> Measured:
         stdout, stderr = out.read(), err.read()
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(args[:4])} failed ({proc.returncode}): {stderr[-2000:]}")
-    return Measured(seconds, usage.ru_maxrss / 1024, stdout)
+    return Measured(seconds, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime)

@@ -30,9 +30,10 @@ from pathlib import Path
 
 import duckdb
 
+from qcity.settings import reliability_only, reliability_scale
 from warehouse.consistency import inconsistencies
 
-SCALE = float(os.environ.get("QCITY_RELIABILITY_SCALE", "1.0"))
+SCALE = reliability_scale()
 MISFIT_ROWS = (110_001, 150_000, 199_000)
 
 
@@ -244,7 +245,7 @@ def main() -> None:
         "concurrency": concurrency,
         "hostile files": hostile,
     }
-    only = os.environ.get("QCITY_RELIABILITY_ONLY")
+    only = reliability_only()
     for name, trial in trials.items():
         if only and name not in only.split(","):
             continue

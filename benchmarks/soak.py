@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from qcity.settings import bench_soak_files, bench_soak_rows, soak_json
+
 
 @dataclass
 class SoakResult:
@@ -96,10 +98,10 @@ def run_soak(target_files: int, rows: int = 600, workdir: Path | None = None) ->
 
 def main() -> None:
     """Run in its own process: the soak configures Airflow and the folders through the env."""
-    files = int(os.environ.get("QCITY_BENCH_SOAK_FILES", "200"))
-    rows = int(os.environ.get("QCITY_BENCH_SOAK_ROWS", "600"))
+    files = bench_soak_files()
+    rows = bench_soak_rows()
     result = run_soak(files, rows)
-    if os.environ.get("QCITY_SOAK_JSON"):
+    if soak_json():
         print(json.dumps({**result.__dict__, "files_per_minute": result.files_per_minute}))
         return
     print(

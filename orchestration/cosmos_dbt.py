@@ -31,12 +31,13 @@ from typing import Any
 
 from orchestration.dbt_manifest import DBT_PROJECT_DIR, manifest_path
 from orchestration.pools import WAREHOUSE_POOL
+from qcity.settings import dbt_execution
 
 MODES = ("watcher", "local")
 
 
 def execution_mode() -> str:
-    mode = os.environ.get("QCITY_DBT_EXECUTION", "watcher")
+    mode = dbt_execution()
     if mode not in MODES:
         raise ValueError(f"QCITY_DBT_EXECUTION must be one of {MODES}, not {mode!r}")
     return mode

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qcity.settings import PROJECT_ROOT, warehouse_path
+from qcity.settings import PROJECT_ROOT, dbt_manifest_dir, warehouse_path
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 _PROJECT_PARTS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -23,8 +23,7 @@ _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml")
 
 
 def manifest_dir() -> Path:
-    value = os.environ.get("QCITY_DBT_MANIFEST_DIR")
-    return Path(value).resolve() if value else DBT_PROJECT_DIR / "target" / "cosmos"
+    return dbt_manifest_dir()
 
 
 def manifest_path() -> Path:

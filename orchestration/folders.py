@@ -13,12 +13,11 @@ pipeline touch anything else.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qcity.settings import PROJECT_ROOT
+from qcity.settings import archive_root, landing_root, rejected_root
 
 #: Files dropped here have their source detected from their headers.
 UNSORTED = "_unsorted"
@@ -49,11 +48,6 @@ def check_relative(name: str) -> str:
     return name
 
 
-def _env_path(var: str, default: Path) -> Path:
-    value = os.environ.get(var)
-    return Path(value).expanduser().resolve() if value else default.resolve()
-
-
 @dataclass(frozen=True)
 class Folders:
     landing: Path
@@ -62,12 +56,7 @@ class Folders:
 
     @classmethod
     def from_env(cls) -> Folders:
-        landing = _env_path("QCITY_LANDING", PROJECT_ROOT / "landing")
-        return cls(
-            landing=landing,
-            archive=_env_path("QCITY_ARCHIVE", landing.parent / "archive"),
-            rejected=_env_path("QCITY_REJECTED", landing.parent / "rejected"),
-        )
+        return cls(landing=landing_root(), archive=archive_root(), rejected=rejected_root())
 
     def roots(self) -> tuple[Path, Path, Path]:
         return (self.landing, self.archive, self.rejected)

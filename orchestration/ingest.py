@@ -328,9 +328,10 @@ def _handle(
     outcome.moved_to = str(target)
     if load_ids:
         # The loader recorded where it read the file (the snapshot); say where it lives now.
+        marks = ", ".join("?" for _ in load_ids)  # (both engines' SQL)
         con.execute(
-            "update audit.file_manifest set file_path = ? where list_contains(?, load_id)",
-            [str(target), load_ids],
+            f"update audit.file_manifest set file_path = ? where load_id in ({marks})",
+            [str(target), *load_ids],
         )
     _record(con, run_id, outcome, listed)
     release(folders, listed)

@@ -25,14 +25,10 @@ from pathlib import Path
 
 from orchestration.folders import Folders, UnsafePath, check_relative
 from qcity.files import is_candidate
+from qcity.settings import settle_seconds
 
-DEFAULT_SETTLE_SECONDS = 10.0
 #: Longest file name most file systems accept, in bytes.
 _NAME_MAX = 255
-
-
-def settle_seconds() -> float:
-    return float(os.environ.get("QCITY_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from orchestration.pools import WAREHOUSE_POOL, WAREHOUSE_POOL_DESCRIPTION
-from qcity.settings import PROJECT_ROOT
+from orchestration.pools import (
+    WAREHOUSE_POOL,
+    WAREHOUSE_POOL_DESCRIPTION,
+    warehouse_pool_slots,
+)
+from qcity.settings import DEFAULT_AIRFLOW_HOST, PROJECT_ROOT, airflow_host
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 
@@ -33,15 +37,14 @@ NO_TRACKING = {
 }
 
 
-#: `make airflow`'s UI listens on this machine only: the SQLite instance has a printed
-#: admin password and no TLS. QCITY_AIRFLOW_HOST=0.0.0.0 (or an address) opens it up.
-DEFAULT_API_HOST = "127.0.0.1"
+#: `make airflow`'s UI listens on this machine only (qcity.settings.airflow_host).
+DEFAULT_API_HOST = DEFAULT_AIRFLOW_HOST
 API_PORT = 8080
 LOGIN_FILE = "simple_auth_manager_passwords.json.generated"
 
 
 def api_host() -> str:
-    return os.environ.get("QCITY_AIRFLOW_HOST") or DEFAULT_API_HOST
+    return airflow_host()
 
 
 def airflow_home() -> Path:
@@ -135,15 +138,17 @@ def migrate(env: dict[str, str] | None = None) -> None:
 
 
 def ensure_pool(env: dict[str, str] | None = None) -> None:
-    """The single-slot warehouse pool (Airflow 3 does not schedule tasks of unknown pools)."""
+    """The warehouse pool, one slot for DuckDB, the configured number for PostgreSQL
+    (Airflow 3 does not schedule tasks of unknown pools)."""
+    slots = warehouse_pool_slots()
     if "airflow" in sys.modules:  # configured in this process already: no second interpreter
         from airflow.models.pool import Pool
 
         Pool.create_or_update_pool(
-            WAREHOUSE_POOL, 1, WAREHOUSE_POOL_DESCRIPTION, include_deferred=False
+            WAREHOUSE_POOL, slots, WAREHOUSE_POOL_DESCRIPTION, include_deferred=False
         )
         return
-    airflow_command("pools", "set", WAREHOUSE_POOL, "1", WAREHOUSE_POOL_DESCRIPTION, env=env)
+    airflow_command("pools", "set", WAREHOUSE_POOL, str(slots), WAREHOUSE_POOL_DESCRIPTION, env=env)
 
 
 def prepare(env: dict[str, str] | None = None, pool: bool = True) -> None:

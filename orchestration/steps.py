@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def _warehouse() -> duckdb.DuckDBPyConnection:
-    from warehouse.connection import connect
+    from warehouse.connection import open_warehouse
 
-    return connect(warehouse_path())
+    return open_warehouse()
 
 
 def list_landing(folder: str) -> list[list[dict]]:

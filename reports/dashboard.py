@@ -3,8 +3,8 @@
 `write_dashboard(out_dir)` reads the serving copy (warehouse.serving), or the warehouse
 read-only when no serving copy exists yet, and writes `out_dir/index.html`: every plan
 indicator against its target, a county drill-down, monthly pass-rate trends, the test
-items and products that fail most, each department's data quality and the plan's 2035
-goals. The indicator table is mart_indicator_progress: one row per indicator, its progress
+items and products that fail most, the housing 监测指标 (住建领域质量监测), each department's
+data quality and the plan's 2035 goals. The indicator table is mart_indicator_progress: one row per indicator, its progress
 bar to the target, trajectory status and trend line. Chinese first,
 English beneath. The page holds its data, its CSS, a few lines of plain JavaScript and
 plotly.js from the installed plotly package, so it opens on an intranet with no internet.
@@ -26,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from plotly.offline import get_plotlyjs
 
 from qcity.leftovers import remove_stale
-from reports import charts, queries
+from reports import charts, housing, queries
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REPORT_FILE = "index.html"
@@ -233,6 +233,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> dict:
         "products": products,
         "county_failures": county_failures,
         "quality": quality,
+        "housing": housing.collect(con, city),
         "quality_figure": charts.script_json(charts.data_quality_figure(quality))
         if quality
         else None,

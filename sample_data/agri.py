@@ -10,7 +10,7 @@ its limit, a pass below it or not detected), so that the contract's check
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,14 +18,7 @@ from ingestion.contracts.schema import County
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import (
-    AliasPicker,
-    Cycle,
-    DefectSchedule,
-    FileBuilder,
-    FilePlan,
-    make_columns,
-)
+from sample_data.builder import AliasPicker, Cycle, FileSpec, Spelling, open_file
 from sample_data.cells import Cell, Tags, fmt_decimal, render_date, render_number
 from sample_data.manifest import ExpectedRates, FileEntry
 from sample_data.places import pick
@@ -40,8 +33,7 @@ from sample_data.pools import (
 )
 
 SOURCE = cv.AGRI
-FIRST_DAY = date(2025, 1, 1)
-LAST_DAY = date(2025, 10, 31)
+FIRST_DAY, LAST_DAY = cv.FIRST_DAY, cv.LAST_DAY
 INDICATOR = "QUAL_AGRI_MONITORING_PASS_RATE"
 
 FULL_COLUMNS = (
@@ -77,11 +69,7 @@ class SampleFactory:
         self, rng: random.Random, batch: int, methods: tuple[str, ...], addressable_only: bool
     ) -> None:
         self.rng, self.batch, self.methods = rng, batch, methods
-        table, weights = places.weighted_counties()
-        if addressable_only:
-            keep = [i for i, c in enumerate(table) if c.county_code in places.TOWNS]
-            table, weights = [table[i] for i in keep], [weights[i] for i in keep]
-        self.counties, self.weights = table, weights
+        self.counties, self.weights = places.weighted_counties(addressable_only)
         self.groups = list(AGRI_GROUPS)
         self.seq = 0
 
@@ -140,41 +128,19 @@ class SampleFactory:
         return ItemResult(item, value, passed)
 
 
-@dataclass
-class AgriFile:
-    rel_path: str
-    fmt: str
-    encoding: str | None
-    columns: tuple[str, ...]
-    rows: int
-    batch: int
+@dataclass(kw_only=True)
+class AgriFile(FileSpec):
     methods: tuple[str, ...] = ("quantitative", "quantitative", "quantitative", "rapid")
-    date_forms: tuple[str, ...] = ("iso", "slash", "dot", "cn", "datetime", "serial")
     number_forms: tuple[str, ...] = ("plain", "plain", "fullwidth", "unit")
     limit_forms: tuple[str, ...] = ("plain", "le", "unit", "fullwidth")
-    county_forms: tuple[str, ...] = ("full", "short", "variant")
-    county_blank_share: float = 0.0
-    title: str | None = None
-    notices: tuple[str, ...] = ()
-    blank_above: int = 0
-    blank_between_every: int = 0
-    forced_aliases: dict[str, str] = field(default_factory=dict)
-    header_variants: dict[str, str] = field(default_factory=dict)
-    defect_share: float = 0.0
-    min_defects: int = 0
-    defect_cap: float = 0.12
-    rules: tuple[str, ...] | None = None
 
 
-class _Spelling:
+class _Spelling(Spelling):
     """The rotating spellings of one file."""
 
     def __init__(self, spec: AgriFile, rng: random.Random) -> None:
-        self.rng, self.fmt, self.cols = rng, spec.fmt, frozenset(spec.columns)
-        self.dates = Cycle(spec.date_forms, rng)
-        self.numbers = Cycle(spec.number_forms, rng)
+        super().__init__(spec, rng)
         self.limits = Cycle(spec.limit_forms, rng)
-        self.county = Cycle(spec.county_forms, rng)
         self.county_blank_share = spec.county_blank_share
         self.below = Cycle((*cv.below_detection_words(), "<"), rng)
         self.blank = Cycle(("/", "—", "", "-", "无"), rng)
@@ -262,37 +228,28 @@ def render(s: AgriSample, r: ItemResult, sp: _Spelling, tags: Tags) -> dict[str,
 
 
 def rules_for(spec: AgriFile) -> tuple[str, ...]:
-    rules = [
-        *d.COMMON_ROW_RULES,
-        "invalid_number",
-        "unknown_value",
-        "invalid_verdict",
-        "unknown_county",
-        "verdict_inconsistent",
-    ]
-    if cv.out_of_range_value(SOURCE, "measured_value") is not None:
-        rules.append("out_of_range")
-    if spec.fmt == "csv":
-        rules.append("malformed_row")
-    return tuple(rules)
+    bounded = cv.out_of_range_value(SOURCE, "measured_value") is not None
+    own = ("unknown_county", "verdict_inconsistent", *(("out_of_range",) if bounded else ()))
+    return d.file_rules(spec.columns, spec.fmt, _TARGETS, *own)
 
 
-def inject(
-    code: str, s: AgriSample, r: ItemResult, cells: dict[str, Cell], sp: _Spelling
-) -> d.Emitted:
+#: The column one bad cell of each simple rule goes in, and the words of its own it uses.
+_TARGETS = {
+    "required_missing": "sample_name",
+    "invalid_date": "sampling_date",
+    "date_out_of_range": "sampling_date",
+    "invalid_number": "measured_value",
+    "unknown_value": "test_method",
+    "invalid_verdict": "verdict",
+}
+_WORDS = {"unknown_value": ("目测", "感官检验")}
+
+
+def inject(code: str, r: ItemResult, cells: dict[str, Cell], sp: _Spelling) -> d.Emitted:
     rng = sp.rng
-    if code == "required_missing":
-        return d.replace(cells, "sample_name", rng.choice(("", "/")), code)
-    if code == "invalid_date":
-        return d.replace(cells, "sampling_date", d.bad_date(rng), code)
-    if code == "date_out_of_range":
-        return d.replace(cells, "sampling_date", d.old_date(rng), code)
-    if code == "invalid_number":
-        return d.replace(cells, "measured_value", rng.choice(d.BAD_NUMBERS), code)
-    if code == "unknown_value":
-        return d.replace(cells, "test_method", rng.choice(("目测", "感官检验")), code)
-    if code == "invalid_verdict":
-        return d.replace(cells, "verdict", rng.choice(d.BAD_VERDICTS), code)
+    emitted = d.simple(code, cells, rng, _TARGETS, words=_WORDS, twin=("sample_name", "（复检）"))
+    if emitted is not None:
+        return emitted
     if code == "unknown_county":
         out = dict(cells)
         out["sampling_site"] = f"{rng.choice(places.FOREIGN_ADDRESSES)}农贸市场"
@@ -307,14 +264,6 @@ def inject(
         out["measured_value"] = fmt_decimal(limit * 3, r.item.decimals)
         out["verdict"] = rng.choice(sp.plain_pass)
         return [(out, code)]
-    if code == "duplicate_key":
-        other = dict(cells)
-        other["sample_name"] = f"{s.sample_name}（复检）"
-        return d.duplicate_key(cells, other)
-    if code == "duplicate_row":
-        return d.duplicate_row(cells)
-    if code == "malformed_row":
-        return d.malformed(cells)
     if code == "out_of_range":
         # a negative reading, reported as a pass so the verdict check has nothing to say
         out = dict(cells)
@@ -339,23 +288,10 @@ def write_agri_file(
     Agri sample ids appear in one file only, so each sample's outcome is counted as soon
     as its rows are written (no need to hold samples for a later correction).
     """
-    rng = random.Random(seed)
-    tags: Tags = set()
-    columns = make_columns(
-        SOURCE, spec.columns, aliases, rng, tags,
-        forced=spec.forced_aliases, variants=spec.header_variants,
-    )  # fmt: skip
-    plan = FilePlan(
-        spec.rel_path, SOURCE, spec.fmt, spec.encoding, columns,
-        spec.title, spec.notices, spec.blank_above, True, tags,
-    )  # fmt: skip
+    rng, tags, builder = open_file(root, SOURCE, spec, seed, aliases)
     factory = SampleFactory(rng, spec.batch, spec.methods, "county_code" not in spec.columns)
     sp = _Spelling(spec, rng)
-    rules = spec.rules if spec.rules is not None else rules_for(spec)
-    schedule = DefectSchedule(
-        spec.rows, spec.defect_share, rules, rng, min_count=spec.min_defects, cap=spec.defect_cap
-    )
-    builder = FileBuilder(root, plan)
+    schedule = spec.schedule(rules_for(spec), rng)
     i = 0
     while builder.entry.rows_read < spec.rows:
         sample = factory.make()
@@ -366,15 +302,11 @@ def write_agri_file(
             code = schedule.at(i)
             i += 1
             cells = render(sample, result, sp, tags)
-            emitted = [(cells, None)] if code is None else inject(code, sample, result, cells, sp)
-            loaded = False
-            for row, rule in emitted:
-                builder.emit(row, rule)
-                loaded = loaded or rule is None
-            if loaded:
+            if builder.emit_rows(
+                [(cells, None)] if code is None else inject(code, result, cells, sp)
+            ):
                 outcomes.append(result.passed)
-            if spec.blank_between_every and i % spec.blank_between_every == 0:
-                builder.blank()
+            builder.blank_after(i, spec.blank_between_every)
         if expected is not None and outcomes and sample.method == "quantitative":
             expected.add(INDICATOR, sample.county.county_code, sample.sampling_date.year,
                          all(outcomes))  # fmt: skip

@@ -2,7 +2,8 @@
 
 A source module decides *what* each row says; :class:`FileBuilder` decides nothing and only
 keeps the books, so that the manifest's counts (rows read, loaded, quarantined by rule) are
-always exactly the rows written. Defects are scheduled by :class:`DefectSchedule`: one defect
+always exactly the rows written. :class:`FileSpec` holds what every source's file recipe
+has in common, and :func:`open_file` starts any source's file from one. Defects are scheduled by :class:`DefectSchedule`: one defect
 per scheduled row, spread evenly (one per block of ``1/share`` rows at a random offset), and
 the rule codes cycle so that every rule a file can show appears before any repeats.
 """
@@ -168,6 +169,80 @@ class DefectSchedule:
         return self._codes.next() if i == self._position else None
 
 
+@dataclass(kw_only=True)
+class FileSpec:
+    """One file to write, whatever its source: where, how it is spelled, its defects.
+
+    A source's spec adds its own fields and may change a default (its number spellings).
+    """
+
+    rel_path: str
+    fmt: str
+    encoding: str | None
+    columns: tuple[str, ...]
+    rows: int
+    batch: int
+    date_forms: tuple[str, ...] = ("iso", "slash", "dot", "cn", "datetime", "serial")
+    number_forms: tuple[str, ...] = ("plain", "fullwidth", "native")
+    county_forms: tuple[str, ...] = ("full", "short", "variant")
+    county_blank_share: float = 0.0
+    title: str | None = None
+    notices: tuple[str, ...] = ()
+    blank_above: int = 0
+    blank_between_every: int = 0
+    forced_aliases: dict[str, str] = field(default_factory=dict)
+    header_variants: dict[str, str] = field(default_factory=dict)
+    defect_share: float = 0.0
+    min_defects: int = 0
+    defect_cap: float = MAX_LOADED_DEFECT_SHARE
+    #: the row rules the file's defects cycle through; None: all its source's rules allow
+    rules: tuple[str, ...] | None = None
+    crlf: bool = True
+
+    def schedule(
+        self, rules: Sequence[str], rng: random.Random, rows: int | None = None
+    ) -> DefectSchedule:
+        """Which of the file's rows (``rows``, else ``self.rows``) break which of ``rules``
+        (the rules its source can show in it, unless the spec names its own)."""
+        return DefectSchedule(
+            self.rows if rows is None else rows,
+            self.defect_share,
+            rules if self.rules is None else self.rules,
+            rng,
+            min_count=self.min_defects,
+            cap=self.defect_cap,
+        )
+
+
+class Spelling:
+    """A file's rotating spellings of dates, numbers and counties (a source adds its own),
+    so that a small file still shows every spelling its spec lists."""
+
+    def __init__(self, spec: FileSpec, rng: random.Random) -> None:
+        self.rng, self.fmt, self.cols, self.spec = rng, spec.fmt, frozenset(spec.columns), spec
+        self.dates = Cycle(spec.date_forms, rng)
+        self.numbers = Cycle(spec.number_forms, rng)
+        self.county = Cycle(spec.county_forms, rng)
+
+
+def open_file(
+    root: Path, source: str, spec: FileSpec, seed: str, aliases: AliasPicker
+) -> tuple[random.Random, Tags, FileBuilder]:
+    """The file's random stream (one per file), its tag set and its builder, with the
+    preamble and the header (the contract's aliases, some sloppily spelled) written."""
+    rng = random.Random(seed)
+    tags: Tags = set()
+    columns = make_columns(
+        source, spec.columns, aliases, rng, tags,
+        forced=spec.forced_aliases, variants=spec.header_variants,
+    )  # fmt: skip
+    plan = FilePlan(
+        spec.rel_path, source, spec.fmt, spec.encoding, columns,
+        spec.title, spec.notices, spec.blank_above, spec.crlf, tags,
+    )  # fmt: skip
+    return rng, tags, FileBuilder(root, plan)
+
+
 class FileBuilder:
     """Writes one file and keeps its manifest entry."""
 
@@ -212,10 +287,24 @@ class FileBuilder:
         self._sink.write_row(row)
         self.entry.count(rule)
 
+    def emit_rows(self, rows: Iterable[tuple[dict[str, Cell], str | None]]) -> bool:
+        """Write a record's rows (one, or the rows a defect made of it); True when one of
+        them loads, so the record counts toward the expected rates."""
+        loaded = False
+        for cells, rule in rows:
+            self.emit(cells, rule)
+            loaded = loaded or rule is None
+        return loaded
+
     def blank(self) -> None:
         """A blank row between data rows: not a data row, must not be counted."""
         self._sink.write_blank(len(self._names))
         self.plan.tags.add("blank_rows_between_data")
+
+    def blank_after(self, i: int, every: int) -> None:
+        """A blank row after every ``every``-th record (``i`` records written so far)."""
+        if every and i % every == 0:
+            self.blank()
 
     def close(self) -> FileEntry:
         self._sink.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,14 +19,7 @@ from ingestion.contracts.schema import County
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import (
-    AliasPicker,
-    Cycle,
-    DefectSchedule,
-    FileBuilder,
-    FilePlan,
-    make_columns,
-)
+from sample_data.builder import AliasPicker, Cycle, FileSpec, Spelling, open_file
 from sample_data.cells import Cell, Tags, render_date, render_number
 from sample_data.manifest import ExpectedRates, FileEntry
 from sample_data.places import pick
@@ -39,8 +32,7 @@ from sample_data.pools import (
 )
 
 SOURCE = cv.CONSTRUCTION
-FIRST_DAY = date(2025, 1, 1)
-LAST_DAY = date(2025, 10, 31)
+FIRST_DAY, LAST_DAY = cv.FIRST_DAY, cv.LAST_DAY
 INDICATOR = "QUAL_PROJECT_FIRST_ACCEPTANCE_RATE"
 COUNTED_SCALES = ("large", "medium")
 _ACCEPTANCE_WORDS = frozenset(
@@ -98,11 +90,7 @@ class ProjectFactory:
         self, rng: random.Random, batch: int, max_rounds: int, addressable_only: bool
     ) -> None:
         self.rng, self.batch, self.max_rounds = rng, batch, max_rounds
-        table, weights = places.weighted_counties()
-        if addressable_only:
-            keep = [i for i, c in enumerate(table) if c.county_code in places.TOWNS]
-            table, weights = [table[i] for i in keep], [weights[i] for i in keep]
-        self.counties, self.weights = table, weights
+        self.counties, self.weights = places.weighted_counties(addressable_only)
         self.seq = 0
 
     def make(self) -> Project:
@@ -146,34 +134,15 @@ class ProjectFactory:
         )
 
 
-@dataclass
-class ConstructionFile:
-    rel_path: str
-    fmt: str
-    encoding: str | None
-    columns: tuple[str, ...]
-    rows: int
-    batch: int
+@dataclass(kw_only=True)
+class ConstructionFile(FileSpec):
     max_rounds: int = 3
-    date_forms: tuple[str, ...] = ("iso", "slash", "dot", "cn", "datetime", "serial")
     number_forms: tuple[str, ...] = ("plain", "thousands", "fullwidth")
-    county_forms: tuple[str, ...] = ("full", "short", "variant")
-    title: str | None = None
-    notices: tuple[str, ...] = ()
-    blank_above: int = 0
-    forced_aliases: dict[str, str] = field(default_factory=dict)
-    header_variants: dict[str, str] = field(default_factory=dict)
-    defect_share: float = 0.0
-    min_defects: int = 0
-    defect_cap: float = 0.12
 
 
-class _Spelling:
+class _Spelling(Spelling):
     def __init__(self, spec: ConstructionFile, rng: random.Random) -> None:
-        self.rng, self.fmt, self.cols = rng, spec.fmt, frozenset(spec.columns)
-        self.dates = Cycle(spec.date_forms, rng)
-        self.numbers = Cycle(spec.number_forms, rng)
-        self.county = Cycle(spec.county_forms, rng)
+        super().__init__(spec, rng)
         self.blank = Cycle(("/", "—", "", "无", "——"), rng)
         # an acceptance is 通过 or 合格, never 阴性 or 合格样品: keep the contract's words a
         # housing office would write
@@ -231,50 +200,33 @@ def render(p: Project, a: Attempt, sp: _Spelling, tags: Tags) -> dict[str, Cell]
 
 
 def rules_for(spec: ConstructionFile) -> tuple[str, ...]:
-    cols = set(spec.columns)
-    rules = [*d.COMMON_ROW_RULES, "invalid_verdict", "unknown_county", "invalid_number"]
-    if "acceptance_round" in cols:
-        rules.append("invalid_integer")
-    if "scale_class" in cols:
-        rules.append("unknown_value")
-    if cv.out_of_range_value(SOURCE, "floor_area_m2") is not None:
-        rules.append("out_of_range")
-    if spec.fmt == "csv":
-        rules.append("malformed_row")
-    return tuple(rules)
+    bounded = cv.out_of_range_value(SOURCE, "floor_area_m2") is not None
+    own = ("unknown_county", *(("out_of_range",) if bounded else ()))
+    return d.file_rules(spec.columns, spec.fmt, _TARGETS, *own)
 
 
-def inject(code: str, p: Project, cells: dict[str, Cell], sp: _Spelling) -> d.Emitted:
+#: The column one bad cell of each simple rule goes in, and the words of its own it uses.
+_TARGETS = {
+    "required_missing": "project_name",
+    "invalid_date": "acceptance_date",
+    "date_out_of_range": "acceptance_date",
+    "invalid_number": "floor_area_m2",
+    "invalid_integer": "acceptance_round",
+    "unknown_value": "scale_class",
+    "invalid_verdict": "verdict",
+}
+_WORDS = {"unknown_value": ("未分级", "其他")}
+
+
+def inject(code: str, cells: dict[str, Cell], sp: _Spelling) -> d.Emitted:
     rng = sp.rng
-    if code == "required_missing":
-        return d.replace(cells, "project_name", rng.choice(("", "/")), code)
-    if code == "invalid_date":
-        return d.replace(cells, "acceptance_date", d.bad_date(rng), code)
-    if code == "date_out_of_range":
-        return d.replace(cells, "acceptance_date", d.old_date(rng), code)
-    if code == "invalid_number":
-        return d.replace(cells, "floor_area_m2", rng.choice(d.BAD_NUMBERS), code)
-    if code == "invalid_integer":
-        return d.replace(cells, "acceptance_round", rng.choice(d.BAD_INTEGERS), code)
-    if code == "unknown_value":
-        return d.replace(cells, "scale_class", rng.choice(("未分级", "其他")), code)
-    if code == "invalid_verdict":
-        return d.replace(cells, "verdict", rng.choice(d.BAD_VERDICTS), code)
+    emitted = d.simple(code, cells, rng, _TARGETS, words=_WORDS, twin=("project_name", "（二期）"))
+    if emitted is not None:
+        return emitted
     if code == "unknown_county":
-        out = dict(cells)
-        out["address"] = rng.choice(places.FOREIGN_ADDRESSES)
-        if "county_code" in sp.cols:
-            codes_only = all(f == "code" for f in sp.county.items)
-            out["county_code"] = "360102" if codes_only else rng.choice(places.FOREIGN_COUNTIES)
-        return [(out, code)]
-    if code == "duplicate_key":
-        other = dict(cells)
-        other["project_name"] = f"{p.name}（二期）"
-        return d.duplicate_key(cells, other)
-    if code == "duplicate_row":
-        return d.duplicate_row(cells)
-    if code == "malformed_row":
-        return d.malformed(cells)
+        county = "county_code" if "county_code" in sp.cols else None
+        codes_only = all(f == "code" for f in sp.county.items)
+        return d.unknown_county(cells, county, ("address",), rng, codes_only=codes_only)
     if code == "out_of_range":
         value = cv.out_of_range_value(SOURCE, "floor_area_m2")
         assert value is not None
@@ -294,26 +246,13 @@ def write_construction_file(
     Without an 验收次数 column every row is read as round 1, so such a file holds each
     project's first attempt only.
     """
-    rng = random.Random(seed)
-    tags: Tags = set()
-    columns = make_columns(
-        SOURCE, spec.columns, aliases, rng, tags,
-        forced=spec.forced_aliases, variants=spec.header_variants,
-    )  # fmt: skip
-    plan = FilePlan(
-        spec.rel_path, SOURCE, spec.fmt, spec.encoding, columns,
-        spec.title, spec.notices, spec.blank_above, True, tags,
-    )  # fmt: skip
+    rng, tags, builder = open_file(root, SOURCE, spec, seed, aliases)
     has_round = "acceptance_round" in spec.columns
     factory = ProjectFactory(
         rng, spec.batch, spec.max_rounds if has_round else 1, "county_code" not in spec.columns
     )
     sp = _Spelling(spec, rng)
-    schedule = DefectSchedule(
-        spec.rows, spec.defect_share, rules_for(spec), rng,
-        min_count=spec.min_defects, cap=spec.defect_cap,
-    )  # fmt: skip
-    builder = FileBuilder(root, plan)
+    schedule = spec.schedule(rules_for(spec), rng)
     i = 0
     while builder.entry.rows_read < spec.rows:
         project = factory.make()
@@ -321,11 +260,7 @@ def write_construction_file(
             code = schedule.at(i)
             i += 1
             cells = render(project, attempt, sp, tags)
-            emitted = [(cells, None)] if code is None else inject(code, project, cells, sp)
-            loaded = False
-            for row, rule in emitted:
-                builder.emit(row, rule)
-                loaded = loaded or rule is None
+            loaded = builder.emit_rows([(cells, None)] if code is None else inject(code, cells, sp))
             if loaded and ledger is not None:
                 ledger.put(project, attempt)
     return builder.close()

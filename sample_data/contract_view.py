@@ -21,6 +21,11 @@ CONSTRUCTION = "construction_acceptance"
 INDICATORS = "indicator_reports"
 SOURCES = (MARKET, AGRI, CONSTRUCTION, INDICATORS)
 
+#: The period every sample falls in: after the contract's ``date_min`` and before any load day,
+#: so a generated date breaks a date rule only where a defect is planted.
+FIRST_DAY = date(2025, 1, 1)
+LAST_DAY = date(2025, 10, 31)
+
 #: Indicators computed from the departmental exports, never reported on the return template.
 MEASURED_INDICATORS = (
     "QUAL_FOOD_DRUG_SAMPLING_PASS_RATE",

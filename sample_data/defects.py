@@ -10,7 +10,9 @@ purpose, so the manifest can name the one rule the row must be quarantined under
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 
+from sample_data import places
 from sample_data.builder import EXTRA
 from sample_data.cells import Cell
 
@@ -24,6 +26,8 @@ BAD_NUMBERS = ("见附件", "1.2.3", "待核实")
 BAD_INTEGERS = ("1.5", "2.5")
 BAD_VERDICTS = ("待定", "复检中", "见报告")
 BAD_PERIODS = ("2025Q5", "去年", "2025-13", "2025年第五季度")
+#: A county code of another city (南昌市东湖区), for a file that writes counties as codes.
+FOREIGN_COUNTY_CODE = "360102"
 UNKNOWN_INDICATORS = ("QUAL_UNKNOWN_RATE", "ECON_GDP_GROWTH", "STD_ENTERPRISE")
 
 #: Row rules every source can show, and the ones only some sources can.
@@ -34,6 +38,67 @@ COMMON_ROW_RULES = (
     "duplicate_key",
     "duplicate_row",
 )
+
+
+#: What a cell holds to break a rule on its own, for the rules one bad cell breaks.
+BAD_VALUES: dict[str, tuple[str, ...]] = {
+    "required_missing": ("", "/"),
+    "invalid_date": BAD_DATES,
+    "date_out_of_range": OLD_DATES,
+    "invalid_number": BAD_NUMBERS,
+    "invalid_integer": BAD_INTEGERS,
+    "invalid_verdict": BAD_VERDICTS,
+    "invalid_period": BAD_PERIODS,
+    "unknown_value": ("其他", "未分类"),
+}
+
+
+def simple(
+    code: str,
+    row: Row,
+    rng: random.Random,
+    targets: Mapping[str, str | tuple[str, ...] | None],
+    *,
+    words: Mapping[str, tuple[str, ...]] | None = None,
+    twin: tuple[str, str] | None = None,
+) -> Emitted | None:
+    """The defects every source makes alike: one bad cell in the column ``targets`` names
+    for the rule (one of several, chosen at random; a bad value from :data:`BAD_VALUES`
+    unless ``words`` gives the source's own), a repeated row, a stray cell, and, with
+    ``twin`` (column, suffix), a second row of the same key that differs in that column.
+    None when the rule is not one of these or this file has no column for it."""
+    if code == "duplicate_row":
+        return duplicate_row(row)
+    if code == "malformed_row":
+        return malformed(row)
+    if code == "duplicate_key" and twin is not None:
+        column, suffix = twin
+        return duplicate_key(row, {**row, column: f"{row[column]}{suffix}"})
+    column = targets.get(code)
+    if column is None or code not in BAD_VALUES:
+        return None
+    if isinstance(column, tuple):
+        column = rng.choice(column)
+    return replace(row, column, rng.choice((words or {}).get(code, BAD_VALUES[code])), code)
+
+
+def file_rules(
+    columns: Iterable[str],
+    fmt: str,
+    targets: Mapping[str, str | tuple[str, ...] | None],
+    *own: str,
+) -> tuple[str, ...]:
+    """The row rules a file can show: the ones every source shows, each simple rule whose
+    column(s) the file has (``targets`` as for :func:`simple`), the source's ``own`` rules
+    and, in a CSV, a malformed row."""
+    present = set(columns)
+    simple_rules = [
+        code
+        for code, column in targets.items()
+        if column is not None and set((column,) if isinstance(column, str) else column) <= present
+    ]
+    malformed_row = ("malformed_row",) if fmt == "csv" else ()
+    return tuple(dict.fromkeys((*COMMON_ROW_RULES, *simple_rules, *own, *malformed_row)))
 
 
 def replace(row: Row, column: str, value: Cell, rule: str) -> Emitted:
@@ -67,3 +132,23 @@ def bad_date(rng: random.Random) -> str:
 
 def old_date(rng: random.Random) -> str:
     return rng.choice(OLD_DATES)
+
+
+def unknown_county(
+    row: Row,
+    county_column: str | None,
+    address_columns: tuple[str, ...],
+    rng: random.Random,
+    *,
+    codes_only: bool = False,
+) -> Emitted:
+    """Every place of the row outside Yichun: the county cell (when the file has one) and
+    the addresses it could otherwise be read from, so no reader can find a county."""
+    out = dict(row)
+    for column in address_columns:
+        out[column] = rng.choice(places.FOREIGN_ADDRESSES)
+    if county_column is not None:
+        out[county_column] = (
+            FOREIGN_COUNTY_CODE if codes_only else rng.choice(places.FOREIGN_COUNTIES)
+        )
+    return [(out, "unknown_county")]

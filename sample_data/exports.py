@@ -8,8 +8,9 @@ after the file it corrects, a duplicate drop after its original.
 
 Sizes follow ``rows`` (the approximate number of market_sampling data rows): agri testing
 about half of it, construction a twentieth (at least 150), indicator returns one row per
-reportable indicator × (city + four counties). Only the big CSVs grow with ``rows``; the
-workbooks stay between a few dozen and a few thousand rows.
+reportable indicator × (city + four counties), a source generated from its contract alone
+(:mod:`sample_data.generic`) about 8 % of it (at least 160), over four files. Only the big
+CSVs grow with ``rows``; the workbooks stay between a few dozen and a few thousand rows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from opencc import OpenCC
 
 from ingestion.contracts import get_contract
-from sample_data import bad_files
+from ingestion.contracts.loader import source_names
+from sample_data import bad_files, generic
 from sample_data import contract_view as cv
 from sample_data.agri import FULL_COLUMNS as AGRI_COLUMNS
 from sample_data.agri import AgriFile, write_agri_file
@@ -91,7 +93,12 @@ class _Run:
     def rejected(
         self, rel_path: str, source: str | None, fmt: str, encoding: str | None, rule: str
     ) -> FileEntry:
-        entry = FileEntry(rel_path, source, fmt, encoding if fmt == "csv" else None)
+        return self.refuse(
+            FileEntry(rel_path, source, fmt, encoding if fmt == "csv" else None), rule
+        )
+
+    def refuse(self, entry: FileEntry, rule: str) -> FileEntry:
+        """A written file the ingestion must reject whole under ``rule``."""
         entry.reject(rule)
         entry.variations.add(f"file:{rule}")
         return self.add(entry)
@@ -111,6 +118,8 @@ def generate_exports(
     _agri(run)
     _construction(run)
     _indicators(run)
+    for source in generic_sources():
+        _generic(run, source)
     _unsorted(run)
     run.market.finish()
     run.construction.finish(run.expected)
@@ -270,9 +279,7 @@ def _market_rejects(run: _Run, m: str, small: int) -> None:
     ]  # fmt: skip
     for spec in neither:
         entry, _ = write_market_file(run.out, spec, run.seed_for(spec.rel_path), run.aliases, None)
-        entry.reject("undecidable_from_name")
-        entry.variations.add("file:undecidable_from_name")
-        run.add(entry)
+        run.refuse(entry, "undecidable_from_name")
 
     broken = MarketFile(
         rel_path=f"{m}2025年第7期食品抽检结果.xlsx", fmt="xlsx", encoding=None,
@@ -294,9 +301,7 @@ def _market_rejects(run: _Run, m: str, small: int) -> None:
     entry, _ = write_market_file(
         run.out, future, run.seed_for(future.rel_path), AliasPicker(), None
     )
-    entry.reject("future_dates")
-    entry.variations.add("file:future_dates")
-    run.add(entry)
+    run.refuse(entry, "future_dates")
 
     mixed = f"{m}抽检数据_合并.csv"
     source = run.out / f"{m}宜春市市场监督管理局2025年监督抽检信息汇总.csv"
@@ -354,19 +359,13 @@ def _agri(run: _Run) -> None:
         rel_path=f"{a}乡镇农产品检测站上报数据.csv", fmt="csv", encoding="utf-8", rows=50,
         batch=4, columns=AGRI_COLUMNS, defect_share=0.4, defect_cap=0.5,
     )  # fmt: skip
-    entry = write(over, None)
-    entry.reject("over_threshold")
-    entry.variations.add("file:over_threshold")
-    run.add(entry)
+    run.refuse(write(over, None), "over_threshold")
 
     missing = AgriFile(
         rel_path=f"{a}2025年8月农残监测数据.xlsx", fmt="xlsx", encoding=None, rows=40,
         batch=5, columns=_without(AGRI_COLUMNS, "test_item"),
     )  # fmt: skip
-    entry = write(missing, None)
-    entry.reject("missing_required_columns")
-    entry.variations.add("file:missing_required_columns")
-    run.add(entry)
+    run.refuse(write(missing, None), "missing_required_columns")
 
     # market_sampling's headers dropped in agriculture's landing folder
     wrong = MarketFile(
@@ -375,9 +374,7 @@ def _agri(run: _Run) -> None:
     )  # fmt: skip
     entry, _ = write_market_file(run.out, wrong, run.seed_for(wrong.rel_path), AliasPicker(), None)
     entry.source = cv.AGRI
-    entry.reject("wrong_source")
-    entry.variations.add("file:wrong_source")
-    run.add(entry)
+    run.refuse(entry, "wrong_source")
 
 
 def _construction(run: _Run) -> None:
@@ -426,10 +423,7 @@ def _construction(run: _Run) -> None:
         rel_path=f"{c}2025年10月竣工验收备案信息.xlsx", fmt="xlsx", encoding=None, rows=0,
         batch=4, columns=CONSTRUCTION_COLUMNS, title="2025年10月竣工验收备案信息",
     )  # fmt: skip
-    entry = write(empty)
-    entry.reject("no_data_rows")
-    entry.variations.add("file:no_data_rows")
-    run.add(entry)
+    run.refuse(write(empty), "no_data_rows")
 
 
 def _indicators(run: _Run) -> None:
@@ -463,6 +457,27 @@ def _indicators(run: _Run) -> None:
     notes = f"{i}指标填报说明.xlsx"
     bad_files.write_notes_xlsx(run.out / notes, bad_files.INSTRUCTIONS)
     run.rejected(notes, cv.INDICATORS, "xlsx", None, "no_header")
+
+
+def generic_sources() -> list[str]:
+    """Every source whose contract has no hand-written module: its samples come from the
+    contract alone (:mod:`sample_data.generic`), so a new contract gets them unasked."""
+    return [s for s in source_names() if generic.is_generic(s)]
+
+
+def _generic(run: _Run, source: str) -> None:
+    contract = get_contract(source)
+    plan = generic.default_files(contract, _clamp(run.rows * 0.08, 160, 8000), run.share)
+
+    def write(spec: generic.GenericFile) -> FileEntry:
+        return generic.write_generic_file(
+            run.out, contract, spec, run.seed_for(spec.rel_path), run.aliases
+        )
+
+    for spec in plan.loaded:
+        run.add(write(spec))
+    if plan.missing_column is not None:
+        run.refuse(write(plan.missing_column), "missing_required_columns")
 
 
 def _unsorted(run: _Run) -> None:

@@ -17,14 +17,7 @@ from ingestion.contracts.schema import County, Indicator
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import (
-    AliasPicker,
-    Cycle,
-    DefectSchedule,
-    FileBuilder,
-    FilePlan,
-    make_columns,
-)
+from sample_data.builder import AliasPicker, Cycle, FileSpec, open_file
 from sample_data.cells import Cell, Tags, render_number
 from sample_data.manifest import FileEntry
 from sample_data.pools import department
@@ -62,21 +55,13 @@ def period_text(form: str, rng: random.Random) -> str:
     }[form]
 
 
-@dataclass
-class IndicatorFile:
-    rel_path: str
-    fmt: str
-    encoding: str | None
-    indicators: list[Indicator]
-    batch: int
-    rules: tuple[str, ...]
-    title: str | None = None
-    notices: tuple[str, ...] = ()
-    blank_above: int = 0
-    forced_aliases: dict[str, str] = field(default_factory=dict)
-    header_variants: dict[str, str] = field(default_factory=dict)
-    defect_share: float = 0.0
-    min_defects: int = 0
+@dataclass(kw_only=True)
+class IndicatorFile(FileSpec):
+    """A return: every column, one row per indicator × (city + a few counties)."""
+
+    indicators: list[Indicator] = field(default_factory=list)
+    columns: tuple[str, ...] = FULL_COLUMNS
+    rows: int = 0  # follows from the indicators
 
 
 def _value(ind: Indicator, rng: random.Random, fmt: str, forms: Cycle[str], tags: Tags) -> Cell:
@@ -99,16 +84,7 @@ def _value(ind: Indicator, rng: random.Random, fmt: str, forms: Cycle[str], tags
 def write_indicator_file(
     root: Path, spec: IndicatorFile, seed: str, aliases: AliasPicker
 ) -> FileEntry:
-    rng = random.Random(seed)
-    tags: Tags = set()
-    columns = make_columns(
-        SOURCE, FULL_COLUMNS, aliases, rng, tags,
-        forced=spec.forced_aliases, variants=spec.header_variants,
-    )  # fmt: skip
-    plan = FilePlan(
-        spec.rel_path, SOURCE, spec.fmt, spec.encoding, columns,
-        spec.title, spec.notices, spec.blank_above, True, tags,
-    )  # fmt: skip
+    rng, tags, builder = open_file(root, SOURCE, spec, seed, aliases)
     counties = [c for c in cv.county_table() if c.county_code != "360999"]
     periods = Cycle(PERIOD_FORMS, rng)
     value_forms = Cycle(
@@ -123,10 +99,7 @@ def write_indicator_file(
     for ind in spec.indicators:
         rows.append((ind, None))
         rows.extend((ind, c) for c in rng.sample(counties, COUNTIES_PER_INDICATOR))
-    schedule = DefectSchedule(
-        len(rows), spec.defect_share, spec.rules, rng, min_count=spec.min_defects
-    )
-    builder = FileBuilder(root, plan)
+    schedule = spec.schedule((), rng, rows=len(rows))
     for i, (ind, county) in enumerate(rows):
         form = periods.next()
         tags.add(f"period:{form}")
@@ -146,12 +119,15 @@ def write_indicator_file(
             "remarks": "" if rng.random() < 0.8 else "根据统计快报填报",
         }
         code = schedule.at(i)
-        if code is None:
-            builder.emit(cells)
-            continue
-        for row, rule in _inject(code, ind, cells, rng, units, all_names):
-            builder.emit(row, rule)
+        builder.emit_rows(
+            [(cells, None)] if code is None else _inject(code, ind, cells, rng, units, all_names)
+        )
     return builder.close()
+
+
+#: The column one bad cell of each simple rule goes in, and the words of its own it uses.
+_TARGETS = {"required_missing": "value", "invalid_number": "value", "invalid_period": "period"}
+_WORDS = {"required_missing": ("", "/", "—")}
 
 
 def _inject(
@@ -162,10 +138,9 @@ def _inject(
     units: list[str],
     names: list[str],
 ) -> d.Emitted:
-    if code == "required_missing":
-        return d.replace(cells, "value", rng.choice(("", "/", "—")), code)
-    if code == "invalid_number":
-        return d.replace(cells, "value", rng.choice(d.BAD_NUMBERS), code)
+    emitted = d.simple(code, cells, rng, _TARGETS, words=_WORDS)
+    if emitted is not None:
+        return emitted
     if code == "unknown_county":
         return d.replace(cells, "county_code", rng.choice(places.FOREIGN_COUNTIES), code)
     if code == "unknown_indicator":
@@ -173,8 +148,6 @@ def _inject(
         out["indicator_code"] = rng.choice(d.UNKNOWN_INDICATORS)
         out["indicator_name"] = ""
         return [(out, code)]
-    if code == "invalid_period":
-        return d.replace(cells, "period", rng.choice(d.BAD_PERIODS), code)
     if code == "unit_mismatch":
         out = dict(cells)
         out["unit"] = rng.choice([u for u in units if u != ind.unit])
@@ -188,8 +161,4 @@ def _inject(
         other = dict(cells)
         other["value"] = "99" if cells["value"] != "99" else "98"
         return d.duplicate_key(cells, other)
-    if code == "duplicate_row":
-        return d.duplicate_row(cells)
-    if code == "malformed_row":
-        return d.malformed(cells)
     raise ValueError(f"indicator_reports cannot show rule {code!r}")

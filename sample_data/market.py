@@ -18,14 +18,7 @@ from ingestion.contracts.schema import County
 from sample_data import contract_view as cv
 from sample_data import defects as d
 from sample_data import places
-from sample_data.builder import (
-    AliasPicker,
-    Cycle,
-    DefectSchedule,
-    FileBuilder,
-    FilePlan,
-    make_columns,
-)
+from sample_data.builder import AliasPicker, Cycle, FileSpec, open_file
 from sample_data.cells import Cell, Tags, render_date
 from sample_data.manifest import ExpectedRates, FileEntry
 from sample_data.places import pick
@@ -47,8 +40,7 @@ from sample_data.pools import (
 )
 
 SOURCE = cv.MARKET
-FIRST_DAY = date(2025, 1, 1)
-LAST_DAY = date(2025, 10, 31)
+FIRST_DAY, LAST_DAY = cv.FIRST_DAY, cv.LAST_DAY
 _SPAN = (LAST_DAY - FIRST_DAY).days
 
 #: All columns of a full result table, in the bureau's usual order.
@@ -137,11 +129,7 @@ class RecordFactory:
         self.batch = batch
         self.products = [p for p in PRODUCTS if p.kind in kinds]
         self.verdict = verdict
-        table, weights = places.weighted_counties()
-        if addressable_only:
-            keep = [i for i, c in enumerate(table) if c.county_code in places.TOWNS]
-            table, weights = [table[i] for i in keep], [weights[i] for i in keep]
-        self.counties, self.weights = table, weights
+        self.counties, self.weights = places.weighted_counties(addressable_only)
         self.type_words = {
             kind: cv.export_words(SOURCE, "sampling_type", kind)
             for kind in ("food", "drug", "industrial")
@@ -337,21 +325,26 @@ def render(rec: MarketRecord, layout: Layout, tags: Tags) -> dict[str, Cell]:
     return c
 
 
+#: The column one bad cell of each simple rule goes in (a file without a sampling date
+#: gets its bad dates in the announcement date).
+_TARGETS = {
+    "required_missing": ("product_name", "sampled_unit"),
+    "invalid_date": "sampling_date",
+    "date_out_of_range": "sampling_date",
+    "unknown_value": "sampling_type",
+    "invalid_verdict": "verdict",
+}
+
+
 def rules_for(layout: Layout) -> tuple[str, ...]:
     """Row rules a file of this layout can show."""
     cols = layout.cols
-    rules = [*d.COMMON_ROW_RULES, "unknown_county"]
-    if "sampling_type" in cols:
-        rules.append("unknown_value")
-    if "verdict" in cols:
-        rules.append("invalid_verdict")
+    own = ["unknown_county"]
     if "failed_items_text" in cols:
-        rules.append("verdict_inconsistent")
+        own.append("verdict_inconsistent")
     if "remarks" in cols and cv.max_cell_chars():
-        rules.append("value_too_long")
-    if layout.fmt == "csv":
-        rules.append("malformed_row")
-    return tuple(rules)
+        own.append("value_too_long")
+    return d.file_rules(cols, layout.fmt, _TARGETS, *own)
 
 
 def too_long_text() -> str:
@@ -367,17 +360,10 @@ def inject(
     """The rows that carry defect ``code`` for ``rec``."""
     rng, cols = layout.rng, layout.cols
     date_col = "sampling_date" if "sampling_date" in cols else "announcement_date"
-    if code == "required_missing":
-        column = rng.choice(("product_name", "sampled_unit"))
-        return d.replace(cells, column, rng.choice(("", "/")), code)
-    if code == "invalid_date":
-        return d.replace(cells, date_col, d.bad_date(rng), code)
-    if code == "date_out_of_range":
-        return d.replace(cells, date_col, d.old_date(rng), code)
-    if code == "unknown_value":
-        return d.replace(cells, "sampling_type", rng.choice(("其他", "未分类")), code)
-    if code == "invalid_verdict":
-        return d.replace(cells, "verdict", rng.choice(d.BAD_VERDICTS), code)
+    targets = {**_TARGETS, "invalid_date": date_col, "date_out_of_range": date_col}
+    emitted = d.simple(code, cells, rng, targets, twin=("sampled_unit", "（二店）"))
+    if emitted is not None:
+        return emitted
     if code == "unknown_county":
         out = dict(cells)
         if "sampled_unit_address" in cols:
@@ -400,51 +386,23 @@ def inject(
             if "verdict" in cols:
                 out["verdict"] = rng.choice(cv.fail_words())
         return [(out, code)]
-    if code == "duplicate_key":
-        other = dict(cells)
-        other["sampled_unit"] = f"{cells['sampled_unit']}（二店）"
-        return d.duplicate_key(cells, other)
-    if code == "duplicate_row":
-        return d.duplicate_row(cells)
-    if code == "malformed_row":
-        return d.malformed(cells)
     if code == "value_too_long":
         return d.replace(cells, "remarks", too_long_text(), code)
     raise ValueError(f"market_sampling cannot show rule {code!r}")
 
 
-@dataclass
-class MarketFile:
+@dataclass(kw_only=True)
+class MarketFile(FileSpec):
     """A market file to write: where, how, and which samples it holds."""
 
-    rel_path: str
-    fmt: str
-    encoding: str | None
-    columns: tuple[str, ...]
-    rows: int
-    batch: int
     kinds: tuple[str, ...] = ("food", "drug", "industrial")
-    date_forms: tuple[str, ...] = ("iso", "slash", "dot", "cn", "datetime", "serial")
-    title: str | None = None
-    notices: tuple[str, ...] = ()
-    blank_above: int = 0
-    blank_between_every: int = 0
-    forced_aliases: dict[str, str] = field(default_factory=dict)
-    header_variants: dict[str, str] = field(default_factory=dict)
-    county_forms: tuple[str, ...] = ("full", "short", "variant")
-    county_blank_share: float = 0.0
     sampling_blank_share: float = 0.0
     fail_prefix_share: float = 0.0
     pass_words: tuple[str, ...] | None = None
     fail_words: tuple[str, ...] | None = None
     field_seps: tuple[str, ...] | None = None
     item_seps: tuple[str, ...] | None = None
-    defect_share: float = 0.0
-    min_defects: int = 0
-    rules: tuple[str, ...] | None = None
-    defect_cap: float = 0.12
     keep_records: bool = False
-    crlf: bool = True
     #: years the exporting system's clock was ahead (a file for the future_dates rule)
     clock_error_years: int = 0
     #: the verdict of every row when the file has no verdict column and its name does not
@@ -477,8 +435,7 @@ def write_market_file(
     """Write one market file; loaded rows go to ``ledger`` (by key, or counted when
     ``direct``). With ``records`` given, those samples are written instead of new ones
     (a corrected re-export)."""
-    rng = random.Random(seed)
-    tags: Tags = set()
+    rng, tags, builder = open_file(root, SOURCE, spec, seed, aliases)
     verdict = spec.verdict_from_name()
     name = Path(spec.rel_path).name
     by_name = cv.value_from_file_name(SOURCE, "verdict", name)
@@ -488,14 +445,6 @@ def write_market_file(
     by_name = cv.value_from_file_name(SOURCE, "sampling_type", name)
     if "sampling_type" not in spec.columns and by_name:
         tags.add(f"sampling_type:from_file_name_{by_name}")
-    columns = make_columns(
-        SOURCE, spec.columns, aliases, rng, tags,
-        forced=spec.forced_aliases, variants=spec.header_variants,
-    )  # fmt: skip
-    plan = FilePlan(
-        spec.rel_path, SOURCE, spec.fmt, spec.encoding, columns,
-        spec.title, spec.notices, spec.blank_above, spec.crlf, tags,
-    )  # fmt: skip
     needs_address = "county_code" not in spec.columns or spec.county_blank_share > 0
     factory = RecordFactory(
         rng, spec.batch, kinds, verdict=verdict, addressable_only="county_code" not in spec.columns
@@ -514,11 +463,7 @@ def write_market_file(
         field_seps=spec.field_seps or cv.field_separators(),
         item_seps=spec.item_seps or cv.item_separators(),
     )
-    rules = spec.rules if spec.rules is not None else rules_for(layout)
-    schedule = DefectSchedule(
-        spec.rows, spec.defect_share, rules, rng, min_count=spec.min_defects, cap=spec.defect_cap
-    )
-    builder = FileBuilder(root, plan)
+    schedule = spec.schedule(rules_for(layout), rng)
     kept: list[MarketRecord] = []
     i = 0
     while builder.entry.rows_read < spec.rows:
@@ -533,11 +478,7 @@ def write_market_file(
         code = schedule.at(i) if records is None else None
         cells = render(rec, layout, tags)
         emitted = [(cells, None)] if code is None else inject(code, rec, cells, layout, tags)
-        loaded = False
-        for row, rule in emitted:
-            builder.emit(row, rule)
-            loaded = loaded or rule is None
-        if loaded and ledger is not None:
+        if builder.emit_rows(emitted) and ledger is not None:
             if direct:
                 ledger.count(rec)
             else:
@@ -545,8 +486,7 @@ def write_market_file(
         if spec.keep_records:
             kept.append(rec)
         i += 1
-        if spec.blank_between_every and i % spec.blank_between_every == 0:
-            builder.blank()
+        builder.blank_after(i, spec.blank_between_every)
     return builder.close(), kept
 
 

@@ -122,12 +122,14 @@ def site(county: County, kind: str, rng: random.Random) -> str:
     return f"{place_name(county, rng)}{rng.choice(TOWNS[county.county_code])}{kind}"
 
 
-def weighted_counties() -> tuple[list[County], list[float]]:
-    """Counties with rough weights by population, the city level and zones smaller."""
+def weighted_counties(addressable_only: bool = False) -> tuple[list[County], list[float]]:
+    """Counties with rough weights by population, the city level and zones smaller; with
+    ``addressable_only``, only those an address can name (for a file whose county is read
+    from an address)."""
     weights = {
         "360902": 9, "360981": 9, "360983": 7, "360982": 5, "360921": 3, "360922": 4,
         "360923": 3, "360924": 3, "360925": 1.5, "360926": 1.2, "360990": 1.5,
         "360991": 1, "360992": 0.8, "360999": 1,
     }  # fmt: skip
-    table = list(cv.county_table())
+    table = [c for c in cv.county_table() if not addressable_only or c.county_code in TOWNS]
     return table, [weights.get(c.county_code, 1.0) for c in table]

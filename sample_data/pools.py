@@ -232,3 +232,17 @@ def department(code: str) -> str:
     """The department that reports ``code`` (longest matching prefix)."""
     best = max((p for p in DEPARTMENTS if code.startswith(p)), key=len)
     return DEPARTMENTS[best]
+
+
+#: What site supervisors write down (工程质量安全监督检查), for a findings column.
+FINDINGS = (
+    "脚手架连墙件设置不足", "临边防护栏杆缺失", "钢筋保护层厚度不足", "施工现场扬尘控制措施不到位",
+    "隐蔽工程验收记录不全", "塔式起重机限位装置失效", "混凝土试块留置数量不足",
+    "作业人员未正确佩戴安全帽", "模板支撑体系未按方案搭设", "施工用电未做到一机一闸一漏",
+    "外墙保温材料进场未复验", "基坑周边堆载超限",
+)  # fmt: skip
+#: Standards named in test reports of building materials and products.
+STANDARDS = (
+    "GB 175-2023", "GB/T 1499.2-2024", "GB/T 5023.3-2008", "GB/T 10801.2-2018",
+    "GB 18242-2008", "GB/T 14902-2012", "GB/T 4100-2015",
+)  # fmt: skip

@@ -7,7 +7,10 @@ adding a word to a contract makes the coverage test demand that the generator us
 
 from __future__ import annotations
 
+from ingestion.contracts import get_contract
 from sample_data import contract_view as cv
+from sample_data.exports import generic_sources
+from sample_data.generic import required_tags
 from sample_data.indicators import PERIOD_FORMS
 
 _FIXED = (
@@ -53,4 +56,6 @@ def required_variations() -> set[str]:
     for kind in cv.vocabulary(cv.CONSTRUCTION, "scale_class"):
         tags |= {f"scale_class:{w}" for w in cv.export_words(cv.CONSTRUCTION, "scale_class", kind)}
     tags |= {f"period:{form}" for form in PERIOD_FORMS}
+    for source in generic_sources():
+        tags |= required_tags(get_contract(source))
     return tags

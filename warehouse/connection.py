@@ -13,10 +13,15 @@ import re
 import stat
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
+from qcity.settings import warehouse_path, warehouse_url
 from warehouse.schema import ensure_schema
+
+if TYPE_CHECKING:
+    from warehouse.pg_load import PgConnection
 
 POLL_SECONDS = 0.5
 # What `qcity ingest`, `qcity build` and `qcity alerts` exit with when the warehouse is busy,
@@ -94,3 +99,14 @@ def connect(
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def open_warehouse(wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection | PgConnection:
+    """The configured warehouse for writing: the PostgreSQL database `QCITY_WAREHOUSE`
+    names (many writers at once, nothing to wait for), else the DuckDB file."""
+    url = warehouse_url()
+    if url is None:
+        return connect(warehouse_path(), wait_seconds=wait_seconds)
+    from warehouse.pg_load import connect as connect_postgres
+
+    return connect_postgres(url)

@@ -8,6 +8,8 @@ first receives a copy of the warehouse's raw and audit tables (warehouse.postgre
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from warehouse.connection import POLL_SECONDS, WarehouseBusy, busy_message, connect, is_lock_error
 from warehouse.postgres_copy import (
@@ -28,6 +31,8 @@ from warehouse.postgres_copy import (
 )
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+#: Set for a build of what new loads touched (dbt_project/macros/build_state.sql).
+NEW_LOADS_SELECTED = "QCITY_DBT_NEW_LOADS_SELECTED"
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 
 
@@ -135,10 +140,70 @@ def _run_streamed(command: list[str], env: dict[str, str]) -> subprocess.Complet
     return subprocess.CompletedProcess(command, returncode, stdout=text, stderr="")
 
 
+def project_hash() -> str:
+    """A hash of the dbt project's code (not its docs): a build of other code tests every row."""
+    digest = hashlib.sha256()
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        if path.is_file() and relative.parts[0] not in _NOT_PROJECT_FILES and path.suffix != ".md":
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+#: What dbt writes into the project folder (targets, logs, installed packages).
+_NOT_PROJECT_FILES = {"target", "logs", "dbt_packages", ".user.yml"}
+
+
+def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
+    """The dbt selectors of what loads since the last complete build touched, or None for all.
+
+    The last complete build is the warehouse's `build_state.watermark` (dbt_project/macros/
+    build_state.sql). None (build everything) when there is none, or the project's files
+    changed since (`project` is their hash). Otherwise every model downstream of each source
+    with a new load, and always of the ingestion audit and of the models judged as of the
+    build day (tag `as_of_day`: days since the last delivery, findings past their deadline),
+    which change with the calendar even when no file came. Unit tests depend on the code alone and ran in that build.
+    """
+    con = connect(warehouse, read_only=True)
+    try:
+        state = con.execute(
+            "select max(built_load_id), max(project_hash) from build_state.watermark"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    else:
+        if state is None or state[0] < 0 or state[1] != project:
+            return None
+        sources = con.execute(
+            "select distinct source from audit.file_manifest where load_id > ? "
+            "and source is not null order by source",
+            [state[0]],
+        ).fetchall()
+    finally:
+        con.close()
+    declared = dbt_source_tables()
+    if any(source not in declared for (source,) in sources):
+        return None  # a load no dbt source names: build everything rather than skip it
+    return [f"source:*.{source}*+" for (source,) in sources] + [
+        "source:ingestion_audit+",
+        "tag:as_of_day+",
+    ]
+
+
+def dbt_source_tables() -> set[str]:
+    """The table names the dbt project's sources declare (`sources:` in its YAML files)."""
+    tables = set()
+    for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        for source in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources", []):
+            tables.update(table["name"] for table in source.get("tables", []))
+    return tables
+
+
 def build(
     warehouse: Path,
     target: str = "duckdb",
     full_refresh: bool = False,
+    full_scan: bool = False,
     select: Sequence[str] = (),
     dbt_vars: str | None = None,
     copy: bool = True,
@@ -152,6 +217,11 @@ def build(
     For PostgreSQL, the raw and audit tables are first copied from the DuckDB warehouse
     (only new loads, unless `full_copy`), unless `copy` is False. While another process
     holds the warehouse (a load), waits up to `wait_seconds`, then raises WarehouseBusy.
+
+    Proportional to new data (dbt_project/README.md, "Incremental builds"): data tests look
+    at the rows of loads not yet built, and on DuckDB, without `select`, only what is
+    downstream of the sources with new loads is built. `full_scan` (the nightly build) and
+    `full_refresh` test every row; so does any build after the project's files changed.
     """
     started = time.perf_counter()
     deadline = time.monotonic() + wait_seconds
@@ -168,10 +238,23 @@ def build(
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
+    variables = yaml.safe_load(dbt_vars) if dbt_vars else {}
+    if not isinstance(variables, dict):
+        raise BuildError(f"--vars must be a YAML mapping, not {dbt_vars!r}")
+    variables["project_hash"] = project_hash()
+    if full_scan:
+        variables["full_scan"] = True
+    if not select and not full_refresh and not full_scan and target == "duckdb":
+        new_loads = new_load_selectors(warehouse, variables["project_hash"])
+        if new_loads is not None:
+            select = new_loads
+            args += ["--exclude", "resource_type:unit_test"]
+            # An environment variable, not a var: changed vars make dbt parse the project anew.
+            env = {**(env or {}), NEW_LOADS_SELECTED: "1"}
     for selector in select:
         args += ["--select", selector]
-    if dbt_vars:
-        args += ["--vars", dbt_vars]
+    # YAML reads `as_of_date: 2025-06-30` as a date: dbt gets it back as the text it was.
+    args += ["--vars", json.dumps(variables, default=str)]
     while True:
         completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
         output = (completed.stdout or "") + (completed.stderr or "")

@@ -8,8 +8,11 @@ corrected re-export adds new versions, and the newest `_load_id` of a key is cur
 
 What is read, parsed and judged is `ingestion.pipeline`'s; this module is the transaction
 around it (raw and child tables, quarantine, manifest, validation runs, the file's
-alerts), the DuckDB implementation of `ingestion.pipeline.FileLoader`. Good rows are
-streamed into one INSERT (see warehouse.stream).
+alerts), `ingestion.pipeline.FileLoader` for both engines. What differs between DuckDB
+and PostgreSQL (transactions, bulk appends, the in-file key check's hash and JSON, the
+per-file lock) is a `RowWriter`: `DuckDBWrites` here (good rows streamed into one INSERT,
+see warehouse.stream), `warehouse.pg_load.PostgresWrites` (COPY) for a PostgreSQL
+warehouse, whose connection speaks DuckDB's API for the rest.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -44,33 +47,119 @@ from ingestion.pipeline import (
     Target,
     file_sha256,
 )
+from qcity.settings import debug
 from warehouse.audit import FINAL_SQL, insert_row, quarantined_rows
 from warehouse.stream import SpilledTables, insert_stream
 
 if TYPE_CHECKING:
     from ingestion.validation.runner import FileValidator, ValidationSummary
+    from warehouse.pg_load import PgConnection
 
-__all__ = ["FINAL_SQL", "LoadResult", "Loader", "file_sha256"]
+__all__ = ["FINAL_SQL", "DuckDBWrites", "LoadResult", "Loader", "RowWriter", "file_sha256"]
 
-_LINEAGE_SQL = (
-    "$1 as _source_file, $2 as _file_sha256, $3::bigint as _load_id, $4::timestamp as _loaded_at"
-)
-_QUARANTINE_LINEAGE_SQL = (
-    "$1::bigint as load_id, $2 as file_sha256, $3 as file_name, $4 as source, "
-    "$5::timestamp as quarantined_at"
-)
+#: DuckDB's casts of lineage values (Python ints and datetimes bind as narrower types)
+_CASTS = {"_load_id": "::bigint", "_loaded_at": "::timestamp", "load_id": "::bigint",
+          "quarantined_at": "::timestamp"}  # fmt: skip
+
+
+class RowWriter(Protocol):
+    """The part of a load that differs between engines (both connections begin and commit
+    alike: the loader calls them on the connection). `lineage` is the constant columns
+    every appended row gets (file, hash, load id, time), by name."""
+
+    #: the engine's errors, suppressed where a failed statement is being cleaned up after
+    errors: tuple[type[BaseException], ...]
+    #: SQL true for the rows whose `_row_number` is in the list bound to its `?`
+    row_in_list: str
+
+    def rollback_quietly(self, everything: bool = False) -> None: ...
+
+    def file_lock(self, sha: str) -> AbstractContextManager[None]:
+        """Held while a file is decided and loaded: the same bytes at once load once."""
+        ...
+
+    def append_stream(
+        self, table: str, tables: Iterable[pa.Table], lineage: Mapping[str, Any]
+    ) -> None: ...
+    def append_parquet(self, table: str, path: Path, lineage: Mapping[str, Any]) -> None: ...
+    def append(self, table: str, data: pa.Table, lineage: Mapping[str, Any]) -> None: ...
+    def row_hash_sql(self, columns: str) -> str: ...
+    def row_json_sql(self, names: Sequence[str]) -> str: ...
+
+
+class DuckDBWrites:
+    """DuckDB's side of a load: one writer process holds the file, so no file lock."""
+
+    errors: tuple[type[BaseException], ...] = (duckdb.Error,)
+    row_in_list = "list_contains(?, _row_number)"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def rollback_quietly(self, everything: bool = False) -> None:
+        """Roll back the open transaction, if any; after a fault (`everything`), whatever
+        DuckDB says: the fault being reported matters, not a second error about it."""
+        errors = duckdb.Error if everything else duckdb.TransactionException
+        with contextlib.suppress(errors):  # none was open
+            self.con.rollback()
+
+    def file_lock(self, sha: str) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def append_stream(
+        self, table: str, tables: Iterable[pa.Table], lineage: Mapping[str, Any]
+    ) -> None:
+        insert_stream(self.con, table, tables, _lineage_sql(lineage), list(lineage.values()))
+
+    def append_parquet(self, table: str, path: Path, lineage: Mapping[str, Any]) -> None:
+        params = list(lineage.values())
+        self.con.execute(
+            f"insert into {table} by name select *, {_lineage_sql(lineage)} "
+            f"from read_parquet(${len(params) + 1})",
+            [*params, str(path)],
+        )
+
+    def append(self, table: str, data: pa.Table, lineage: Mapping[str, Any]) -> None:
+        self.con.register("_qcity_batch", data)
+        try:
+            self.con.execute(
+                f"insert into {table} by name select *, {_lineage_sql(lineage)} from _qcity_batch",
+                list(lineage.values()),
+            )
+        finally:
+            self.con.unregister("_qcity_batch")
+
+    def row_hash_sql(self, columns: str) -> str:
+        return f"hash({columns})"
+
+    def row_json_sql(self, names: Sequence[str]) -> str:
+        struct = ", ".join(f'"{c}" := "{c}"' for c in names)
+        return f"to_json(struct_pack({struct}))"
+
+
+def _lineage_sql(lineage: Mapping[str, Any]) -> str:
+    return ", ".join(
+        f'${i}{_CASTS.get(name, "")} as "{name}"' for i, name in enumerate(lineage, start=1)
+    )
+
+
+def writes_for(con: Any) -> RowWriter:
+    """The engine half of a load on `con`: a PostgreSQL connection names its own."""
+    return con.writes() if hasattr(con, "writes") else DuckDBWrites(con)
 
 
 class Loader:
-    """Loads files into one warehouse connection, one transaction per file."""
+    """Loads files into one warehouse connection (DuckDB, or PostgreSQL through
+    `warehouse.pg_load.PgConnection`), one transaction per file."""
 
     def __init__(
         self,
-        con: duckdb.DuckDBPyConnection,
+        con: duckdb.DuckDBPyConnection | PgConnection,
         now: Callable[[], datetime] = datetime.now,
         dry_run: bool = False,
     ) -> None:
         self.con = con
+        self.db = writes_for(con)
         self.now = now
         #: validate only: every file's transaction is rolled back and nothing is recorded
         self.dry_run = dry_run
@@ -104,7 +193,7 @@ class Loader:
         except Exception as exc:
             self._pending_validation = None
             self._rollback_quietly(everything=True)
-            if os.environ.get("QCITY_DEBUG"):
+            if debug():
                 raise
             fault = as_fault(exc)
             if not self.dry_run:
@@ -114,8 +203,15 @@ class Loader:
     def _ingest_sheets(
         self, path: Path, source: str | None, on_rows: Callable[[int], None] | None
     ) -> list[LoadResult]:
-        received_at = self.now()
         sha = file_sha256(path)
+        # Another process loading the same bytes finishes first; then they are decided.
+        with self.db.file_lock(sha):
+            return self._ingest_file(path, sha, source, on_rows)
+
+    def _ingest_file(
+        self, path: Path, sha: str, source: str | None, on_rows: Callable[[int], None] | None
+    ) -> list[LoadResult]:
+        received_at = self.now()
         result = LoadResult(file=path.name, source=source, sha256=sha, status="loaded")
         decided = {} if self.dry_run else self._decided_sheets(sha)
         result.load_id = self._next_load_id()
@@ -268,7 +364,7 @@ class Loader:
         except BaseException as exc:
             if isinstance(exc, FileRejected) and not result.rejected_rows:
                 # (after a failed statement the transaction is gone, and so are the rows)
-                with contextlib.suppress(duckdb.Error):
+                with contextlib.suppress(*self.db.errors):
                     result.rejected_rows = quarantined_rows(self.con, result.load_id)
             self._rollback_quietly(everything=True)
             if isinstance(exc, FileRejected):
@@ -309,44 +405,38 @@ class Loader:
         """Good rows in one streamed INSERT; child and quarantined rows spilled, then one
         INSERT each (see warehouse.stream for why)."""
         contract = targets[0].plan.contract
-        lineage = [result.file, result.sha256, result.load_id, received_at]
+        lineage = {
+            "_source_file": result.file,
+            "_file_sha256": result.sha256,
+            "_load_id": result.load_id,
+            "_loaded_at": received_at,
+        }
         started = time.perf_counter()
         with SpilledTables() as side:
             good = pipeline.judged(result, parsed, validator, on_rows, side)
             try:
-                insert_stream(self.con, f'raw."{contract.name}"', good, _LINEAGE_SQL, lineage)
+                self.db.append_stream(f'raw."{contract.name}"', good, lineage)
             except FileRejected:
                 result.rejected_rows = side.head(QUARANTINE, WORKBOOK_ROWS)
                 raise
             for name in side.finish():
-                table, extra_sql, params = (
-                    (
-                        "audit.quarantine",
-                        _QUARANTINE_LINEAGE_SQL,
-                        self._quarantine_lineage(result, contract),
-                    )
+                table, extra = (
+                    ("audit.quarantine", self._quarantine_lineage(result, contract))
                     if name == QUARANTINE
-                    else (f'raw."{name}"', _LINEAGE_SQL, lineage)
+                    else (f'raw."{name}"', lineage)
                 )
-                self.con.execute(
-                    f"insert into {table} by name select *, {extra_sql} "
-                    f"from read_parquet(${len(params) + 1})",
-                    [*params, str(side.path(name))],
-                )
+                self.db.append_parquet(table, side.path(name), extra)
         result.timings["load_rows"] = time.perf_counter() - started
         result.timings["validate"] = validator.seconds
 
-    def _append(self, table: str, data: pa.Table, extra_sql: str, params: list) -> None:
-        self.con.register("_qcity_batch", data)
-        try:
-            self.con.execute(
-                f"insert into {table} by name select *, {extra_sql} from _qcity_batch", params
-            )
-        finally:
-            self.con.unregister("_qcity_batch")
-
-    def _quarantine_lineage(self, result: LoadResult, contract: Contract) -> list[Any]:
-        return [result.load_id, result.sha256, result.file, contract.name, self.now()]
+    def _quarantine_lineage(self, result: LoadResult, contract: Contract) -> dict[str, Any]:
+        return {
+            "load_id": result.load_id,
+            "file_sha256": result.sha256,
+            "file_name": result.file,
+            "source": contract.name,
+            "quarantined_at": self.now(),
+        }
 
     def _quarantine_duplicates(
         self, result: LoadResult, contract: Contract, target: Target
@@ -358,17 +448,16 @@ class Loader:
         table = f'raw."{contract.name}"'
         key = ", ".join(f'"{k}"' for k in contract.natural_key)
         cols = ", ".join(f'"{c}"' for c in contract.column_names)
-        struct = ", ".join(f'"{c}" := "{c}"' for c in contract.column_names)
         dups = self.con.execute(
             f"""
             with repeated as (
-                select {key} from {table} where _load_id = $1
+                select {key} from {table} where _load_id = ?
                 group by {key} having count(*) > 1
             ), loaded as (
-                select _row_number, {key}, hash({cols}) as row_hash,
-                       to_json(struct_pack({struct})) as row_json
-                from {table} semi join repeated using ({key})
-                where _load_id = $1
+                select _row_number, {key}, {self.db.row_hash_sql(cols)} as row_hash,
+                       {self.db.row_json_sql(contract.column_names)} as row_json
+                from {table} join repeated using ({key})
+                where _load_id = ?
             ), keys as (
                 select {key}, count(distinct row_hash) as variants, min(_row_number) as first_row
                 from loaded group by {key}
@@ -379,26 +468,20 @@ class Loader:
             where k.variants > 1 or l._row_number <> k.first_row
             order by l._row_number
             """,
-            [result.load_id],
+            [result.load_id, result.load_id],
         ).fetchall()
         if not dups:
             return
         rows = pipeline.duplicate_rows(target, dups)
         numbers = [r.row_number for r in rows]
-        self.con.execute(
-            f"delete from {table} where _load_id = $1 and list_contains($2, _row_number)",
-            [result.load_id, numbers],
-        )
-        for child in contract.child_tables:
+        for name in [contract.name, *(child.name for child in contract.child_tables)]:
             self.con.execute(
-                f'delete from raw."{child.name}" where _load_id = $1 '
-                f"and list_contains($2, _row_number)",
+                f'delete from raw."{name}" where _load_id = ? and {self.db.row_in_list}',
                 [result.load_id, numbers],
             )
-        self._append(
+        self.db.append(
             "audit.quarantine",
             pipeline.quarantine_table(target.plan, rows),
-            _QUARANTINE_LINEAGE_SQL,
             self._quarantine_lineage(result, contract),
         )
 
@@ -417,11 +500,7 @@ class Loader:
         ).fetchone()[0]
 
     def _rollback_quietly(self, everything: bool = False) -> None:
-        """Roll back the open transaction, if any; after a fault (`everything`), whatever
-        DuckDB says: the fault being reported matters, not a second error about it."""
-        errors = duckdb.Error if everything else duckdb.TransactionException
-        with contextlib.suppress(errors):  # none was open
-            self.con.rollback()
+        self.db.rollback_quietly(everything)
 
     def _record(
         self,

@@ -14,7 +14,6 @@ changed is created afresh.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -24,6 +23,8 @@ from pathlib import Path
 import duckdb
 import psycopg2
 from psycopg2 import sql
+
+from qcity.settings import pg_dbname, pg_host, pg_password, pg_port, pg_user
 
 #: Schemas copied by default: everything dbt reads through source().
 DEFAULT_SCHEMAS: tuple[str, ...] = ("raw", "audit")
@@ -73,13 +74,12 @@ class PostgresSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PostgresSettings:
-        env = os.environ if environ is None else environ
         return cls(
-            host=env.get("QCITY_PG_HOST", cls.host),
-            port=int(env.get("QCITY_PG_PORT", cls.port)),
-            user=env.get("QCITY_PG_USER", cls.user),
-            password=env.get("QCITY_PG_PASSWORD", cls.password),
-            dbname=env.get("QCITY_PG_DBNAME", cls.dbname),
+            host=pg_host(environ),
+            port=pg_port(environ),
+            user=pg_user(environ),
+            password=pg_password(environ),
+            dbname=pg_dbname(environ),
         )
 
     @property

@@ -19,7 +19,6 @@ stored in the repository); otherwise it is created NOLOGIN, for granting to real
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ import duckdb
 import psycopg2
 from psycopg2 import errors, sql
 
+from qcity.settings import BI_READER_ROLE, bi_reader_password, bi_reader_role, pg_publish
 from warehouse.postgres_copy import (
     PostgresCopyError,
     PostgresSettings,
@@ -38,12 +38,6 @@ from warehouse.postgres_copy import (
 )
 
 MARTS_SCHEMA = "marts"
-BI_READER_ROLE = "bi_reader"
-#: Another name for the reader role (two environments sharing one server, say).
-ROLE_ENV = "QCITY_BI_READER_ROLE"
-PASSWORD_ENV = "QCITY_BI_READER_PASSWORD"
-#: Set to 1 to publish to PostgreSQL after every build (qcity.publish.refresh_all).
-PUBLISH_ENV = "QCITY_PG_PUBLISH"
 _STAGING_SCHEMA = "marts__publishing"
 #: Serialises publications to one database (two DAG runs, or a DAG run and the CLI).
 _ADVISORY_LOCK_KEY = "qcity.publish_marts"
@@ -57,8 +51,7 @@ class PostgresPublishError(RuntimeError):
 
 def publish_enabled(environ: dict[str, str] | None = None) -> bool:
     """True when `QCITY_PG_PUBLISH` asks for PostgreSQL (1, true, yes, on)."""
-    env = os.environ if environ is None else environ
-    return env.get(PUBLISH_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return pg_publish(environ)
 
 
 @dataclass
@@ -249,9 +242,9 @@ def publish_marts(
     """
     started = time.perf_counter()
     settings = settings or PostgresSettings.from_env()
-    role = role or os.environ.get(ROLE_ENV) or BI_READER_ROLE
+    role = role or bi_reader_role()
     if password is None:
-        password = os.environ.get(PASSWORD_ENV) or None
+        password = bi_reader_password()
     try:
         ensure_database(settings)
         can_login = ensure_reader_role(settings, role, password)

@@ -7,6 +7,9 @@ let every mart row be traced back to a file and a row in it.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from duckdb import DuckDBPyConnection
 
 from ingestion.contracts import Contract, all_contracts
@@ -34,6 +37,17 @@ def child_table_columns(contract: Contract) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _postgres(con: Any) -> bool:
+    """A PostgreSQL warehouse (`warehouse.pg_load.PgConnection`) rather than DuckDB."""
+    return getattr(con, "dialect", "duckdb") == "postgres"
+
+
+def _spelt(con: Any, declared: str) -> str:
+    """A declared type as the engine spells it: of the types qcity declares only DOUBLE
+    differs (PostgreSQL says DOUBLE PRECISION)."""
+    return re.sub(r"^DOUBLE\b", "DOUBLE PRECISION", declared) if _postgres(con) else declared
+
+
 def _create_or_extend(
     con: DuckDBPyConnection,
     table: str,
@@ -51,23 +65,26 @@ def _create_or_extend(
         ).fetchall()
     }
     if not existing:
-        body = ", ".join(f'"{c}" {t}' for c, t in cols)
+        body = ", ".join(f'"{c}" {_spelt(con, t)}' for c, t in cols)
         if primary_key:
             body += ", primary key (" + ", ".join(f'"{c}"' for c in primary_key) + ")"
         con.execute(f'create table {schema}."{name}" ({body})')
         return
     for c, t in cols:
         if c not in existing:
-            plain_type = t.split()[0]
+            plain_type = _spelt(con, t.split()[0])
             con.execute(f'alter table {schema}."{name}" add column "{c}" {plain_type}')
 
 
 def ensure_schema(con: DuckDBPyConnection) -> None:
     """Create the raw and audit schemas and tables; safe to call on every connection.
 
-    One transaction, so a process killed half-way leaves no half-made warehouse."""
+    One transaction, so a process killed half-way leaves no half-made warehouse; on
+    PostgreSQL under a lock, as loaders on several hosts may start at once."""
     con.begin()
     try:
+        if _postgres(con):
+            con.execute("select pg_advisory_xact_lock(hashtextextended('qcity.schema', 0))")
         con.execute("create schema if not exists raw")
         con.execute("create schema if not exists audit")
         con.execute("create sequence if not exists audit.load_id_seq start 1")

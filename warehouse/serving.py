@@ -67,10 +67,9 @@ class ServingError(RuntimeError):
 
 def serving_dir() -> Path:
     """Where the serving file lives: `QCITY_SERVING_DIR`, else `serving/` beside the warehouse."""
-    from qcity.settings import warehouse_path
+    from qcity import settings
 
-    configured = os.environ.get("QCITY_SERVING_DIR")
-    return Path(configured) if configured else warehouse_path().parent / "serving"
+    return settings.serving_dir()
 
 
 def serving_path(directory: Path | None = None) -> Path:

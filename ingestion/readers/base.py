@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-#: Rows per batch handed to the engine: bounds memory for files of any length (a few hundred
-#: MB at most), while large enough that DuckDB parallelises each insert.
-BATCH_ROWS = 262_144
+#: Rows per batch handed to the engine: bounds memory for files of any length. About five
+#: batches are in flight at once (read ahead, parsed ahead, judged, inserted), so this sets
+#: most of a large load's peak: a 2M-row wide file peaked at 1.95 GB with 262,144 rows,
+#: 1.45 GB with 131,072 and 1.18 GB with 65,536, where the suite's fixed cost per batch
+#: with new classes doubled the validation stage (benchmarks/README.md, issue 16).
+BATCH_ROWS = 131_072
 
 
 @dataclass

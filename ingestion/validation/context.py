@@ -62,8 +62,9 @@ def batch_definition(source: str):
 
 def sync_context() -> None:
     """Write the context's configuration: analytics off, no progress bars, the Data Docs
-    site, and one dataframe asset per source. Run by `qcity expectations sync` only, so
-    that loads never write to the committed configuration (workers run concurrently)."""
+    site, and one dataframe asset per source. Run by `qcity contracts sync` only (when a
+    source has no asset yet), so that loads never write to the committed configuration
+    (workers run concurrently)."""
     context = get_context()
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     context.variables.data_docs_sites = {DOCS_SITE: _SITE}

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from qcity.settings import warehouse_path
+from qcity.settings import build_dir, overriding, warehouse_path
 
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)
@@ -110,16 +110,11 @@ def send(
 @contextmanager
 def _scratch_build(out: Path | None):
     """A build folder for the preview's Data Docs and workbook, never the project's."""
-    previous = os.environ.get("QCITY_BUILD_DIR")
-    with tempfile.TemporaryDirectory(prefix="qcity-preview-") as tmp:
-        os.environ["QCITY_BUILD_DIR"] = str(out or Path(tmp))
-        try:
-            yield Path(os.environ["QCITY_BUILD_DIR"])
-        finally:
-            if previous is None:
-                os.environ.pop("QCITY_BUILD_DIR", None)
-            else:
-                os.environ["QCITY_BUILD_DIR"] = previous
+    with (
+        tempfile.TemporaryDirectory(prefix="qcity-preview-") as tmp,
+        overriding(QCITY_BUILD_DIR=str(out or Path(tmp))),
+    ):
+        yield build_dir()
 
 
 @alerts_app.command("preview")

@@ -32,6 +32,14 @@ def build_command(
         bool,
         typer.Option("--full-refresh", help="Rebuild incremental facts from all history."),
     ] = False,
+    full_scan: Annotated[
+        bool,
+        typer.Option(
+            "--full-scan",
+            help="Test every row, not only the rows of new loads, and build every model "
+            "(the nightly build).",
+        ),
+    ] = False,
     select: Annotated[
         list[str] | None,
         typer.Option("--select", "-s", help="dbt selector; repeat for several."),
@@ -71,6 +79,7 @@ def build_command(
             warehouse=warehouse or warehouse_path(),
             target=target,
             full_refresh=full_refresh,
+            full_scan=full_scan,
             select=select or (),
             copy=copy,
             full_copy=full_copy,

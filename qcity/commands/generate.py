@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 0.03,
     ) -> None:
-        """Write sample exports of all four sources and their manifest."""
+        """Write sample exports of every source and their manifest."""
         # Imported here so `qcity --help` does not load the workbook writers.
         from sample_data import generate_exports
 

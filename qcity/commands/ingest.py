@@ -15,7 +15,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingestion.contracts import source_names
 from qcity.files import expand
-from qcity.settings import warehouse_path
 
 if TYPE_CHECKING:  # the loader imports Great Expectations: only when a command runs
     from ingestion.pipeline import LoadResult
@@ -147,12 +146,12 @@ def ingest(
     ] = 120.0,
 ) -> None:
     """Validate and load exports; every row is loaded or quarantined, or the file is rejected."""
-    from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy, connect
+    from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy, open_warehouse
     from warehouse.load import Loader
 
     files = _files(paths, source)
     try:
-        con = connect(warehouse_path(), wait_seconds=wait)
+        con = open_warehouse(wait_seconds=wait)
     except WarehouseBusy as exc:
         _err.print(str(exc))
         raise typer.Exit(BUSY_EXIT_CODE) from None

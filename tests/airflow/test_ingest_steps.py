@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingestion import engine
+from ingestion.contracts import all_contracts
 from ingestion.errors import LoadFault
 from orchestration.folders import Folders
 from orchestration.freshness import record_freshness
@@ -132,7 +133,7 @@ def test_freshness_flags_sources_past_their_cadence_and_rechecks_idempotently(co
     record_freshness(con, later)
     assert con.execute(
         "select checked_on, count(*) from audit.source_freshness group by 1 order by 1"
-    ).fetchall() == [(today, len(rows)), (later, len(rows))]
+    ).fetchall() == [(today, len(all_contracts())), (later, len(all_contracts()))]
 
 
 def test_chunks_are_consecutive_and_a_large_file_gets_one_of_its_own(folders) -> None:

@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from ingestion.contracts import get_contract
+
 CITY = "360900"
 TODAY = date.today()
 
@@ -228,6 +230,31 @@ SECOND_BATCH = [
 ]
 
 
+# A day after the second build (tests/dbt/test_incremental.py only): a late correction
+# re-export moves M03 to another county and an older month (where no other sample remains)
+# and fails M07; a new sample comes from a county never seen before, in 2024; an agri re-test
+# moves A03 into 2024. Neither construction nor returns receive anything.
+THIRD_BATCH = [
+    Load(
+        11,
+        "market_sampling",
+        "宜春市市场监管局2025年食品药品抽检（二次更正）.csv",
+        rows=[
+            _sample("M03", "drug", "360982", "2025-03-28", "pass", category="化学药品"),
+            _sample("M07", "industrial", "360990", "2025-07-01", "fail", category="电线电缆"),
+            _sample("M12", "food", "360926", "2024-06-15", "fail"),
+        ],
+        failed_items=[_item("M07", 1, "导体电阻"), _item("M12", 1, "菌落总数")],
+    ),
+    Load(
+        12,
+        "agri_testing",
+        "农产品例行监测2025（二次复检）.xlsx",
+        rows=[_agri("A03", "氧乐果", "quantitative", "360924", "2024-12-30", "pass", name="芹菜")],
+    ),
+]
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], load: Load) -> None:
     for number, row in enumerate(rows, start=2):
         values = {
@@ -252,7 +279,8 @@ def write_loads(con: duckdb.DuckDBPyConnection, loads: list[Load]) -> None:
             # A failed item carries its sample's row number, as the loader writes it.
             row_of = {r["sample_id"]: n for n, r in enumerate(load.rows, start=2)}
             items = [{**i, "_row_number": row_of[i["sample_id"]]} for i in load.failed_items]
-            _insert(con, "raw.market_sampling_failed_items", items, load)
+            [child] = get_contract(load.source).child_tables
+            _insert(con, f"raw.{child.name}", items, load)
         for offset, (rule, column) in enumerate(load.quarantined):
             con.execute(
                 "insert into audit.quarantine (load_id, file_sha256, file_name, source, "

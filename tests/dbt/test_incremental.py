@@ -1,12 +1,20 @@
-"""Incremental facts: the second build takes only new loads and ends where a full refresh does."""
+"""Incremental builds: facts take only new loads, aggregate marts recompute the periods new
+loads touched, data tests look at new rows, and each build ends where a full refresh does."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
+import duckdb
 import pytest
 
-from tests.dbt.conftest import Built, query
+from tests.dbt.conftest import Built, dbt_paths, new_warehouse, qcity_build, query
+from tests.dbt.dataset import THIRD_BATCH, write_loads
+from tests.shared import built_once
+from warehouse.dbt_build import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +31,7 @@ MARTS = (
     "fct_indicator_reports",
     "mart_indicator_measurements",
     "mart_indicator_scorecard",
+    "mart_indicator_series",
     "mart_pass_rates",
     "mart_failure_reasons",
 )
@@ -83,3 +92,125 @@ def test_facts_keep_lineage_to_file_and_row(duckdb_built: Built) -> None:
         ("宜春市市场监管局2025年食品药品抽检.csv", 2, 1),
         ("宜春市市场监管局2025年食品药品抽检（更正）.csv", 2, 5),
     ]
+
+
+# A third day: a late correction that moves samples between months, years and counties, a
+# new county, and nothing for construction or returns (tests/dbt/dataset.py, THIRD_BATCH).
+AGGREGATE_MARTS = (
+    "mart_pass_rates",
+    "mart_failure_reasons",
+    "mart_indicator_measurements",
+    "mart_indicator_series",
+)
+
+
+def _build_third_day(duckdb_built: Built, base: Path) -> None:
+    warehouse = base / "qcity.duckdb"
+    shutil.copy(duckdb_built.warehouse, warehouse)
+    with new_warehouse(warehouse) as con:
+        write_loads(con, THIRD_BATCH)
+    with dbt_paths(base / "daily"):
+        qcity_build(warehouse)
+    shutil.copy(warehouse, base / "refreshed.duckdb")
+    with dbt_paths(base / "refresh"):
+        qcity_build(base / "refreshed.duckdb", "--full-refresh")
+
+
+@pytest.fixture(scope="module")
+def third_day(duckdb_built: Built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Built]:
+    """After the third day's loads: the warehouse built incrementally, and a copy refreshed."""
+    base = built_once(
+        tmp_path_factory, "dbt-third-day", lambda base: _build_third_day(duckdb_built, base)
+    )
+    return (
+        Built(base / "qcity.duckdb", base / "daily" / "target"),
+        Built(base / "refreshed.duckdb", base / "refresh" / "target"),
+    )
+
+
+@pytest.mark.parametrize("model", [*MARTS, "mart_indicator_progress", "mart_data_quality"])
+def test_a_daily_build_after_a_late_correction_equals_a_full_refresh(
+    third_day: tuple[Built, Built], model: str
+) -> None:
+    daily, refreshed = third_day
+    assert table(daily, model) == table(refreshed, model)
+
+
+@pytest.mark.parametrize("model", AGGREGATE_MARTS)
+def test_aggregate_marts_recompute_only_the_touched_periods(
+    third_day: tuple[Built, Built], model: str
+) -> None:
+    daily, refreshed = third_day
+    touched = 'int_touched_periods" as touched'
+    assert touched in compiled_code(daily, model)
+    assert touched not in compiled_code(refreshed, model)
+
+
+def test_the_daily_build_runs_only_what_the_new_loads_touched(
+    third_day: tuple[Built, Built],
+) -> None:
+    daily, _ = third_day
+    results = json.loads((daily.target_path / "run_results.json").read_text())
+    ran = {r["unique_id"] for r in results["results"]}
+    assert "model.qcity.fct_market_samples" in ran
+    assert "model.qcity.fct_agri_samples" in ran
+    assert "model.qcity.fct_construction_acceptances" not in ran
+    assert "model.qcity.fct_indicator_reports" not in ran
+    assert not any(unique_id.startswith("unit_test.") for unique_id in ran)
+
+
+def test_a_moved_sample_leaves_its_old_month_and_reaches_a_new_county(
+    third_day: tuple[Built, Built],
+) -> None:
+    daily, _ = third_day
+    drug_months = query(
+        daily.warehouse,
+        "select county_code, year_month, tested_count from marts.mart_pass_rates "
+        "where source = 'market_sampling' and sub_type = 'drug' order by 1, 2",
+    )
+    assert ("360981", "2025-04", 1) not in drug_months
+    assert ("360982", "2025-03", 1) in drug_months
+    assert query(
+        daily.warehouse,
+        "select period, observed_count from marts.mart_indicator_measurements "
+        "where county_code = '360926'",
+    ) == [("2024", 1)]
+
+
+def _dbt_test(warehouse: Path, base: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    with dbt_paths(base):
+        return run_dbt(
+            ["test", "--select", "fct_market_samples,test_name:unique", *args],
+            warehouse,
+            capture=True,
+        )
+
+
+def test_a_new_row_repeating_an_old_key_fails_the_uniqueness_test(
+    third_day: tuple[Built, Built], tmp_path: Path
+) -> None:
+    """New rows are tested against old ones; old rows alone only in a full scan."""
+    daily, _ = third_day
+    warehouse = tmp_path / "qcity.duckdb"
+    shutil.copy(daily.warehouse, warehouse)
+    assert _dbt_test(warehouse, tmp_path / "clean").returncode == 0
+    with duckdb.connect(str(warehouse)) as con:
+        # an old sample twice among old loads: not a new row, the incremental test passes
+        con.execute(
+            "insert into marts.fct_market_samples select * from marts.fct_market_samples "
+            "where sample_id = 'M01'"
+        )
+    assert _dbt_test(warehouse, tmp_path / "old").returncode == 0
+    full_scan = _dbt_test(warehouse, tmp_path / "full", "--vars", "{full_scan: true}")
+    assert full_scan.returncode == 1, full_scan.stdout
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.fct_market_samples where sample_id = 'M01'")
+        # an old sample's key arriving again with a load id the last build has not seen
+        con.execute(
+            "insert into marts.fct_market_samples by name "
+            "select * replace (99 as load_id) from marts.fct_market_samples "
+            "where sample_id = 'M02'"
+        )
+    new = _dbt_test(warehouse, tmp_path / "new")
+    assert new.returncode == 1, new.stdout
+    assert "unique_fct_market_samples_sample_id" in new.stdout

@@ -64,7 +64,10 @@ def test_data_quality_per_department(duckdb_built: Built) -> None:
     )
     assert rows == [
         ("agri_testing", "市农业农村局", 2, 2, 0, 0, 1, "date_unparseable (1)", 2, False),
+        # no file yet: never delivered, so overdue
+        ("building_material_sampling", "市住建局", 0, 0, 0, 0, 0, None, None, True),
         ("construction_acceptance", "市住建局", 2, 2, 0, 0, 0, None, 10, False),
+        ("construction_inspections", "市住建局", 0, 0, 0, 0, 0, None, None, True),
         ("indicator_reports", "市市场监管局", 2, 2, 0, 0, 0, None, 1, False),
         (
             "market_sampling",

@@ -216,6 +216,20 @@ def test_data_sources_seed_mirrors_the_contracts() -> None:
         assert contract.department_code in departments
 
 
+def test_monitoring_indicators_watch_a_clause_of_their_responsible_units() -> None:
+    """监测指标 have no target to quote: their clause must exist and name their units."""
+    _, clauses = plan_structure()
+    contracts = {c.name for c in all_contracts()}
+    for row in _read_seed("monitoring_indicators.csv"):
+        code = row["indicator_code"]
+        assert code.startswith("MON_") and code not in CONTRACT_CODES, code
+        assert row["plan_clause"] in clauses, code
+        lead, _ = responsible_units(clauses[row["responsibility_clause"]])
+        assert set(split_names(row["responsible_departments"])) <= set(lead), code
+        assert row["data_source"] in contracts, code
+        assert row["definition"], f"{code}: say how it is computed"
+
+
 # ---------------------------------------------------------------- kinds and 2035 goals
 
 #: Each kind and the aggregation over a period it implies.

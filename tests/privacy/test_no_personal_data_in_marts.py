@@ -3,9 +3,10 @@
 Every free-text column of every source (ingestion.privacy.free_text_columns: the contracts'
 string columns outside the natural key) and audit.quarantine's value get mobile numbers in
 every spelling, ID numbers, labelled names and individual businesses, on top of the dbt
-tests' first batch. One build per engine (module-scoped): DuckDB with its serving copy and
-dashboard, then PostgreSQL (`qcity build --target postgres`), then `qcity publish
---postgres` into a second database. Every relation of every `marts` schema is scanned.
+tests' first batch and the housing example (tests/dbt/housing.py). One build per engine
+(module-scoped): DuckDB with its serving copy and dashboard, then PostgreSQL (`qcity build
+--target postgres`), then `qcity publish --postgres` into a second database. Every relation
+of every `marts` schema is scanned.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from ingestion.contracts import get_contract
 from ingestion.privacy import all_free_text_columns
 from qcity.cli import app
 from tests.dbt.conftest import dbt_paths, new_warehouse, qcity_build
 from tests.dbt.dataset import FIRST_BATCH, Load, write_loads
+from tests.dbt.housing import HOUSING_LOADS
 from tests.postgres import drop_role, postgres_rows, reader_role_name, throwaway_database
 from warehouse.postgres_copy import PostgresSettings, drop_database
 
@@ -57,10 +60,8 @@ def _planted(load: Load) -> Load:
         return load
     tables = all_free_text_columns()
     rows = [_planted_row(r, tables[load.source], k) for k, r in enumerate(load.rows)]
-    items = [
-        _planted_row(i, tables["market_sampling_failed_items"], k)
-        for k, i in enumerate(load.failed_items)
-    ]
+    children = [t.name for t in get_contract(load.source).child_tables]
+    items = [_planted_row(i, tables[children[0]], k) for k, i in enumerate(load.failed_items)]
     return replace(load, rows=rows, failed_items=items)
 
 
@@ -78,7 +79,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
     base = tmp_path_factory.mktemp("privacy")
     warehouse = base / "qcity.duckdb"
     with new_warehouse(warehouse) as con:
-        write_loads(con, [_planted(load) for load in FIRST_BATCH])
+        write_loads(con, [_planted(load) for load in (*FIRST_BATCH, *HOUSING_LOADS)])
         con.execute("update audit.quarantine set value = ?", [PLANTS[0][0]])
         assert con.execute(
             "select count(*) from raw.market_sampling where remarks is not null"

@@ -45,7 +45,10 @@ def progress(path: Path) -> list[dict]:
 
 def indicator_codes(path: Path) -> list[str]:
     return [
-        r["indicator_code"] for r in _rows(path, "select indicator_code from marts.dim_indicator")
+        r["indicator_code"]
+        for r in _rows(
+            path, "select indicator_code from marts.dim_indicator where not is_monitoring"
+        )
     ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from ingestion.contracts.loader import source_names
 from qcity.commands.generate import register
 
 
@@ -31,13 +32,8 @@ def test_generate_command_writes_exports_and_manifest(tmp_path: Path) -> None:
     assert "manifest" in result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 2 and manifest["rows"] == 600
-    assert {Path(f["path"]).parts[0] for f in manifest["files"]} == {
-        "market_sampling",
-        "agri_testing",
-        "construction_acceptance",
-        "indicator_reports",
-        "_unsorted",
-    }
+    # every contract gets a landing folder of samples, with or without a module of its own
+    assert {Path(f["path"]).parts[0] for f in manifest["files"]} == {*source_names(), "_unsorted"}
 
 
 def test_generate_command_refuses_a_bad_share(tmp_path: Path) -> None:

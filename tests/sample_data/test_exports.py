@@ -26,13 +26,6 @@ NOT_GENERATED = {
     "duplicate_column",
     "header_changed",
     "encrypted",
-    # The cross-column rules only construction_inspections uses so far: the sample-data
-    # generator has no module for it yet (issue #14: a contract-driven generator will give
-    # every source sample data); tests/warehouse/test_load_site_inspections_and_materials.py
-    # and tests/validation/test_contract_features.py prove them meanwhile.
-    "out_of_order",
-    "required_when",
-    "forbidden_when",
 }
 VERDICT_ALIASES = set(get_contract("market_sampling").column("verdict").aliases)
 

@@ -17,7 +17,7 @@ from tests.conftest import MARKET_HEADER, good_market_rows, market_row, write_cs
 
 
 def test_committed_suites_are_current_with_the_contracts() -> None:
-    assert gx_context.sync_suites(check=True) == [], "run `qcity expectations sync`"
+    assert gx_context.sync_suites(check=True) == [], "run `qcity contracts sync`"
 
 
 @pytest.mark.parametrize("contract", all_contracts(), ids=lambda c: c.name)

@@ -16,10 +16,13 @@ with
 
 tests as (
 
-    select * from {{ ref('stg_agriculture__agri_testing') }}
     {% if is_incremental() %}
-    where {{ has_new_version('sample_id', ref('base_agriculture__agri_testing')) }}
-        and load_id > {{ load_id_watermark() }}
+    select * from (
+        {{ new_latest_versions(ref('base_agriculture__agri_testing'), ['sample_id', 'test_item']) }}
+    ) as new_versions
+    where load_id > {{ load_id_watermark() }}
+    {% else %}
+    select * from {{ ref('stg_agriculture__agri_testing') }}
     {% endif %}
 
 ),

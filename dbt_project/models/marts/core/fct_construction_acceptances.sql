@@ -16,10 +16,13 @@ with
 
 attempts as (
 
-    select * from {{ ref('stg_housing__construction_acceptance') }}
     {% if is_incremental() %}
-    where {{ has_new_version('project_code', ref('base_housing__construction_acceptance')) }}
-        and load_id > {{ load_id_watermark() }}
+    select * from (
+        {{ new_latest_versions(ref('base_housing__construction_acceptance'), ['project_code', 'acceptance_round']) }}
+    ) as new_versions
+    where load_id > {{ load_id_watermark() }}
+    {% else %}
+    select * from {{ ref('stg_housing__construction_acceptance') }}
     {% endif %}
 
 ),

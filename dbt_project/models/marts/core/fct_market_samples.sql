@@ -16,9 +16,10 @@ with
 
 samples as (
 
-    select * from {{ ref('stg_market_regulation__market_sampling') }}
     {% if is_incremental() %}
-    where {{ has_new_version('sample_id', ref('base_market_regulation__market_sampling')) }}
+    {{ new_latest_versions(ref('base_market_regulation__market_sampling'), ['sample_id']) }}
+    {% else %}
+    select * from {{ ref('stg_market_regulation__market_sampling') }}
     {% endif %}
 
 ),

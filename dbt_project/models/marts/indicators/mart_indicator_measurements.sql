@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_touched_periods('target.source = touched.source
+            and target.period = ' ~ year_of('touched.month_start_date')) }}"
+    )
+}}
+
+{{ touched_periods_depends_on() }}
+
 -- One row per measured indicator x county x year with data, plus the whole city (360900):
 -- the four rates the contract computes from departmental exports, never from returns.
 --   QUAL_FOOD_DRUG_SAMPLING_PASS_RATE  market samples of type food or drug: passed / all
@@ -6,6 +18,8 @@
 --   QUAL_PROJECT_FIRST_ACCEPTANCE_RATE large and medium projects with a round-1 acceptance in the
 --                                      year: round 1 passed / projects
 -- The year is the calendar year of the sampling date (round-1 acceptance date for projects).
+-- Incremental: the source x years that new loads touched are recomputed (the city's row sums
+-- the year's counties; int_touched_periods).
 
 with
 
@@ -85,6 +99,14 @@ observations_by_year as (
         case when is_passed then 1 else 0 end as passed
     from observations
     where observed_date is not null
+    {% if is_incremental() %}
+        and exists (
+            select 1
+            from {{ ref('int_touched_periods') }} as touched
+            where observations.source = touched.source
+                and {{ year_of('observations.observed_date') }} = {{ year_of('touched.month_start_date') }}
+        )
+    {% endif %}
 
 ),
 

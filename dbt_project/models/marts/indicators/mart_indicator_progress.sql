@@ -7,7 +7,9 @@ with
 
 indicators as (
 
+    -- the plan's targets: 监测指标 have no target year, nothing to score against
     select * from {{ ref('dim_indicator') }}
+    where target_year is not null
 
 ),
 

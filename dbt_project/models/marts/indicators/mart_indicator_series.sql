@@ -1,8 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook=[
+            "{{ delete_touched_periods(\"target.value_origin = 'measured'
+                and target.period_year = extract(year from touched.month_start_date)
+                and target.indicator_code in (
+                    select indicator_code from \" ~ ref('dim_indicator') ~ \" where data_source = touched.source
+                )\") }}",
+            "{% if is_incremental() %}delete from {{ this }} where value_origin = 'reported'{% endif %}",
+        ]
+    )
+}}
+
+{{ touched_periods_depends_on() }}
+
 -- One row per indicator x county x period of a series, every period dated by its first and
 -- last day: each month with samples of the four measured rates (the month's rate and the
 -- year-to-date rate, with their counts), plus the whole city (360900); and every return of
 -- the other indicators at the grain it was reported (2025, 2025Q3, 2025-09).
 -- mart_indicator_progress reads it for baselines and projections, the dashboard for trend lines.
+-- Incremental: the measured indicator x years that new loads touched are recomputed (the
+-- year-to-date rate runs over the year's months; int_touched_periods), and the
+-- returns, a few rows, every time.
 
 with
 
@@ -92,6 +113,16 @@ observations_by_month as (
         case when is_passed then 1 else 0 end as passed
     from observations
     where observed_date is not null
+    {% if is_incremental() %}
+        and exists (
+            select 1
+            from {{ ref('int_touched_periods') }} as touched
+            inner join indicators
+                on touched.source = indicators.data_source
+            where observations.indicator_code = indicators.indicator_code
+                and extract(year from observations.observed_date) = extract(year from touched.month_start_date)
+        )
+    {% endif %}
 
 ),
 

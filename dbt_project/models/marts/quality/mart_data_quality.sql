@@ -1,3 +1,6 @@
+-- Judged as of the build day: rebuilt by every build (tag as_of_day, warehouse/dbt_build.py).
+{{ config(tags=['as_of_day']) }}
+
 -- One row per source, with the department that delivers it: files received, loaded,
 -- duplicated and rejected, rows read, loaded and quarantined, the three rules broken most
 -- (by code, and by their Chinese labels),

@@ -1,6 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_touched_periods('target.source = touched.source
+            and target.period = ' ~ year_of('touched.month_start_date')) }}"
+    )
+}}
+
+{{ touched_periods_depends_on() }}
+
 -- One row per source x sub-type x year x failed test item x product x county: how often that
 -- item failed there, next to the item's total for the source, sub-type and year and its rank
 -- among items (1 = fails most), and the product x county's rank within the item.
+-- Incremental: the source x years that new loads touched are recomputed (ranks span a year).
 
 with
 
@@ -61,6 +74,14 @@ counted as (
         count(*) as failure_count
     from failures
     where observed_date is not null
+    {% if is_incremental() %}
+        and exists (
+            select 1
+            from {{ ref('int_touched_periods') }} as touched
+            where failures.source = touched.source
+                and {{ year_of('failures.observed_date') }} = {{ year_of('touched.month_start_date') }}
+        )
+    {% endif %}
     group by 1, 2, 3, 4, 5, 6
 
 ),

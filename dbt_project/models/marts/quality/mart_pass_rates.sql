@@ -1,7 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_touched_periods('target.source = touched.source
+            and target.county_code is not distinct from touched.county_code
+            and target.month_start_date = touched.month_start_date') }}"
+    )
+}}
+
+{{ touched_periods_depends_on() }}
+
 -- One row per source x county x month x sub-type x category with data: how many samples
 -- (acceptance attempts for construction) were tested and passed. Sub-type is the sampling
 -- type (market), test method (agriculture) or scale class (construction); category is the
 -- product category, product group or structure type as the export spells it.
+-- Incremental: the source x county x months that new loads touched are recomputed
+-- (int_touched_periods).
 
 with
 
@@ -74,6 +89,15 @@ monthly as (
         sum(case when is_passed then 1 else 0 end) as passed_count
     from outcomes
     where observed_date is not null
+    {% if is_incremental() %}
+        and exists (
+            select 1
+            from {{ ref('int_touched_periods') }} as touched
+            where outcomes.source = touched.source
+                and outcomes.county_code is not distinct from touched.county_code
+                and {{ month_start('outcomes.observed_date') }} = touched.month_start_date
+        )
+    {% endif %}
     group by 1, 2, 3, 4, 5, 6
 
 ),
