@@ -16,11 +16,10 @@ import csv
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ingestion.contracts import all_contracts, departments, get_contract, indicators
-from ingestion.contracts.loader import SEEDS_DIR
+from ingestion.contracts.loader import SEEDS_DIR, read_yaml
 
 REGISTRY_PATH = Path(__file__).with_name("departments.yaml")
 DATA_TEAM = "DATA_TEAM"
@@ -131,8 +130,7 @@ class Registry(_Strict):
 
 
 def read_registry(path: Path) -> Registry:
-    with path.open(encoding="utf-8") as fh:
-        return Registry.model_validate(yaml.safe_load(fh))
+    return Registry.model_validate(read_yaml(path))
 
 
 @cache

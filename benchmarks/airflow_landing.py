@@ -8,6 +8,10 @@ market_sampling CSVs (`QCITY_BENCH_SMALL_ROWS` rows each, default 20) are droppe
 REST API, and the figure is files per minute from the trigger to the run's success
 (target ≥ 60). Every file must end loaded; the warehouse is checked once Airflow is gone.
 
+`QCITY_BENCH_CHUNKS` (default `1,25`) lists the chunk sizes measured side by side, one
+fresh Airflow each (`QCITY_INGEST_CHUNK_FILES`: 1 is a task per file, as before chunks);
+`size:files` measures that size on another number of files (`1:60,25:60,25:200`).
+
 `QCITY_BENCH_EXECUTOR=LocalExecutor` measures Airflow's plain LocalExecutor instead, for
 the side-by-side figure (task processes that import Great Expectations each time).
 
@@ -25,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.local_airflow import airflow_env
-from qcity.settings import bench_executor, bench_small_rows, bench_soak_files
+from qcity.settings import bench_chunks, bench_executor, bench_small_rows, bench_soak_files
 from tests.airflow.services import API_USER, Topology, free_port
 
 DAG_ID = "qcity_ingest_market_sampling"
@@ -82,7 +86,7 @@ class LocalTopology(Topology):
 
 def drop_files(landing: Path, files: int, rows: int) -> int:
     """`files` small exports written beside the landing folder, then moved in at once."""
-    from ingestion.generate import write_market_sampling_csv
+    from sample_data.market import write_market_sampling_csv
 
     staging = landing.parent / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
@@ -97,13 +101,14 @@ def drop_files(landing: Path, files: int, rows: int) -> int:
     return files * rows
 
 
-def run(files: int, rows: int) -> dict:
+def run(files: int, rows: int, chunk_files: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="qcity-landing-bench-") as tmp:
         base = Path(tmp)
         qcity_env = {
             "QCITY_WAREHOUSE": str(base / "qcity.duckdb"),
             "QCITY_LANDING": str(base / "landing"),
             "QCITY_BUILD_DIR": str(base / "build"),
+            "QCITY_INGEST_CHUNK_FILES": str(chunk_files),
         }
         from orchestration.dbt_manifest import ensure_manifest
 
@@ -133,18 +138,20 @@ def run(files: int, rows: int) -> dict:
     return {
         "files": files,
         "rows_per_file": rows,
+        "chunk_files": chunk_files,
         "executor": topology._env["AIRFLOW__CORE__EXECUTOR"],
         "seconds": seconds,
         "files_per_minute": files * 60 / seconds,
         "outcomes": statuses,
-        "ingest_tasks": sum(k.startswith("ingest_file[") for k in tasks),
+        "ingest_tasks": sum(k.startswith("ingest_files[") for k in tasks),
+        "load_average": os.getloadavg(),
         "start_up_seconds": ready,
         **timing,
     }
 
 
 def task_timing(topology: LocalTopology, run_id: str) -> dict[str, float]:
-    """Where the run's time went: inside the ingest_file tasks, or between them (the
+    """Where the run's time went: inside the ingest_files tasks, or between them (the
     scheduler noticing a free pool slot, queueing, the executor forking)."""
     from datetime import datetime
     from urllib.parse import quote
@@ -156,29 +163,53 @@ def task_timing(topology: LocalTopology, run_id: str) -> dict[str, float]:
     spans = sorted(
         (datetime.fromisoformat(t["start_date"]), datetime.fromisoformat(t["end_date"]))
         for t in found
-        if t["task_id"] == "ingest_file" and t["start_date"] and t["end_date"]
+        if t["task_id"] == "ingest_files" and t["start_date"] and t["end_date"]
     )
+    others = {
+        t["task_id"]: (
+            datetime.fromisoformat(t["end_date"]) - datetime.fromisoformat(t["start_date"])
+        ).total_seconds()
+        for t in found
+        if t["task_id"] in ("list_files", "summarize") and t["start_date"] and t["end_date"]
+    }
     if not spans:
         return {}
     inside = [(end - start).total_seconds() for start, end in spans]
     gaps = [(b[0] - a[1]).total_seconds() for a, b in itertools.pairwise(spans)]
     return {
         "task_seconds_mean": sum(inside) / len(inside),
+        "task_seconds_total": sum(inside),
         "gap_seconds_mean": sum(gaps) / len(gaps) if gaps else 0.0,
+        **{f"{task}_seconds": seconds for task, seconds in others.items()},
     }
 
 
 def report(result: dict) -> str:
+    load = ", ".join(f"{x:.1f}" for x in result["load_average"])
+    per_file = result.get("task_seconds_total", 0) / result["files"]
     return (
         f"{result['files']} files of {result['rows_per_file']} rows dropped at once, one run of "
-        f"{DAG_ID} (real scheduler, {result['executor']}):\n"
+        f"{DAG_ID} (real scheduler, {result['executor']}), "
+        f"{result['chunk_files']} file(s) per task:\n"
         f"   {result['seconds']:.1f} s from trigger to success: "
         f"{result['files_per_minute']:.1f} files per minute (target ≥ 60)\n"
-        f"   per file: {result.get('task_seconds_mean', 0):.2f} s in its ingest_file task, "
-        f"{result.get('gap_seconds_mean', 0):.2f} s between tasks\n"
-        f"   outcomes {result['outcomes']}, {result['ingest_tasks']} ingest_file tasks; "
-        f"Airflow start-up {result['start_up_seconds']:.0f} s (not counted)"
+        f"   {result['ingest_tasks']} ingest_files tasks of "
+        f"{result.get('task_seconds_mean', 0):.2f} s each ({per_file:.2f} s per file), "
+        f"{result.get('gap_seconds_mean', 0):.2f} s between tasks; list_files "
+        f"{result.get('list_files_seconds', 0):.1f} s, summarize (Data Docs, workbooks) "
+        f"{result.get('summarize_seconds', 0):.1f} s\n"
+        f"   outcomes {result['outcomes']}; Airflow start-up {result['start_up_seconds']:.0f} s "
+        f"(not counted); load average at the end {load}"
     )
+
+
+def sides(spec: str, files: int) -> list[tuple[int, int]]:
+    """(chunk size, files) of each side: `25` or `25:200`, comma-separated."""
+    found = []
+    for part in spec.split(","):
+        size, _, count = part.strip().partition(":")
+        found.append((int(size), int(count) if count else files))
+    return found
 
 
 def main() -> None:
@@ -188,11 +219,13 @@ def main() -> None:
 
     files = bench_soak_files()
     rows = bench_small_rows()
-    result = run(files, rows)
-    print(report(result), flush=True)
+    results = []
+    for chunk_files, count in sides(bench_chunks(), files):
+        results.append(run(count, rows, chunk_files))
+        print(report(results[-1]), flush=True)
     (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
     (ROOT / "benchmarks" / "results" / "airflow_landing.json").write_text(
-        json.dumps(result, indent=2)
+        json.dumps(results, indent=2)
     )
 
 

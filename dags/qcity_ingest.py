@@ -19,19 +19,21 @@ from orchestration.dag_settings import (
     raw_asset,
 )
 from orchestration.pools import WAREHOUSE_POOL
+from qcity.settings import ingest_chunk_files
 
 DOC = """
 ### Ingest `landing/{folder}/` — {title}（{department}）
 
 Every {every} minutes: list the ready files in `landing/{folder}/` (temporary and hidden
 files such as `~$*` and `*.part` are skipped, and so is any file modified in the last
-seconds: it may still be being written), then validate and load each one as a mapped task,
-in delivery order, inside the `{pool}` pool (DuckDB allows one writer process).
+seconds: it may still be being written), then validate and load them in delivery order,
+a chunk of up to {chunk} files per mapped task, inside the `{pool}` pool (DuckDB allows
+one writer process). Each file's outcome is a line of its task's log.
 
 Each file is loaded whole or not at all (one transaction, Great Expectations validation
 included), then moved to `archive/{folder}/` or `rejected/{folder}/` with its sha256 in
 its name. **A rejected file does not fail the run** and does not hold up the other files:
-its mapped task is named `… · REJECTED: reason` in the grid, the `summarize` task lists
+its mapped task's name in the grid says `REJECTED` and names it, the `summarize` task lists
 every file with its outcome, and the rejection is in `audit.file_manifest` and
 `audit.landing_moves`; the department's correction workbook (整改清单) is written to
 `build/corrections/`.
@@ -52,6 +54,7 @@ def _doc(spec: LandingFolder) -> str:
         title=spec.title,
         department=spec.department,
         every=int(INGEST_EVERY.total_seconds() // 60),
+        chunk=ingest_chunk_files(),
         pool=WAREHOUSE_POOL,
         assets=", ".join(f"`{raw_asset(s).name}`" for s in spec.sources),
         cadence=cadence,
@@ -86,32 +89,32 @@ def ingestion_dag(spec: LandingFolder):
     )
     def ingest():
         @task
-        def list_files() -> list[dict]:
+        def list_files() -> list[list[dict]]:
             from orchestration.steps import list_landing
 
             return list_landing(spec.folder)
 
-        @task(pool=WAREHOUSE_POOL, map_index_template="{{ file_label }}")
-        def ingest_file(listing: list[dict], file: dict) -> dict:
-            from orchestration.steps import ingest_one
+        @task(pool=WAREHOUSE_POOL, map_index_template="{{ chunk_label }}")
+        def ingest_files(chunks: list[list[dict]], chunk: list[dict]) -> str:
+            from orchestration.steps import ingest_files as ingest
 
             context = get_current_context()
-            outcome = ingest_one(listing, file, context["run_id"])
-            context["file_label"] = outcome.label()  # type: ignore[typeddict-unknown-key]
-            return outcome.brief()
+            label = ingest(chunks, chunk, context["run_id"], context["ti"].map_index)
+            context["chunk_label"] = label  # type: ignore[typeddict-unknown-key]
+            return label
 
         @task(pool=WAREHOUSE_POOL, trigger_rule=TriggerRule.ALL_DONE)
-        def summarize(listing: list[dict], outcomes: list[dict]) -> dict:
+        def summarize(chunks: list[list[dict]], outcomes: list[str]) -> dict:
             """Every file of the run and what became of it; fails if a file was not handled."""
-            from orchestration.steps import summarize_run
+            from orchestration.steps import joined, summarize_run
 
             context = get_current_context()
             run_at = context["dag_run"].run_after
-            return summarize_run(spec.folder, context["run_id"], run_at, listing)
+            return summarize_run(spec.folder, context["run_id"], run_at, joined(chunks))
 
-        files = list_files()
-        outcomes = ingest_file.partial(listing=files).expand(file=files)
-        summary = summarize(files, outcomes)
+        chunks = list_files()
+        outcomes = ingest_files.partial(chunks=chunks).expand(chunk=chunks)
+        summary = summarize(chunks, outcomes)
         for source in spec.sources:
             _announce(source, raw_asset(source))(summary)
 

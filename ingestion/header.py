@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from ingestion.contracts import Contract, all_contracts, common_rules, get_contract
 from ingestion.errors import FileRejected
@@ -37,7 +37,15 @@ def _correction_columns() -> tuple[frozenset[str], str]:
 def canonical_for(contract: Contract, header: str) -> str | None:
     """The canonical column a header names. A correction workbook sent back maps too: its
     原行号 and 问题说明 name nothing, and 抽检类型（由文件名判断） names 抽检类型."""
-    table = _alias_table(contract.name)
+    return _canonical(contract.name, header)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(contract_name: str, header: str) -> str | None:
+    """`canonical_for`, remembered: looking for the header tries every cell of every
+    preview row against every contract (~3,000 cells for a small file), and a process that
+    loads a chunk of files from one department meets the same cells file after file."""
+    table = _alias_table(contract_name)
     key = normalize_header(header)
     ignored, file_name_mark = _correction_columns()
     if not key or key in ignored:

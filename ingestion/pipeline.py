@@ -66,16 +66,21 @@ __all__ = [
     "file_validator",
     "guarded",
     "header_row",
+    "judge_ahead",
     "judged",
     "open_file",
     "parsed",
     "position",
     "quarantine_table",
     "raw_cells",
+    "shared_verdicts",
     "validation_row",
 ]
 
 _HASH_CHUNK = 1 << 22
+#: Files up to this size are read ahead by `judge_ahead`; a larger file's own run of the
+#: suite is a small part of its load, and reading it twice is not.
+JUDGE_AHEAD_BYTES = 1 << 20
 #: the side table of a file's quarantined rows (beside its child tables)
 QUARANTINE = "quarantine"
 #: the rows of a file a correction workbook lists at most
@@ -261,6 +266,46 @@ def file_validator(contract: Contract, received: date, name: str) -> FileValidat
     from ingestion.validation.runner import FileValidator
 
     return FileValidator(contract, received, name)
+
+
+def shared_verdicts() -> AbstractContextManager[None]:
+    """A scope whose files share the suite's verdicts (`runner.shared_verdicts`)."""
+    from ingestion.validation.runner import shared_verdicts
+
+    return shared_verdicts()
+
+
+def judge_ahead(files: list[tuple[Path, str | None]], received: date) -> int:
+    """Within `shared_verdicts()`: read and parse these (path, source) files now and judge
+    all their rows' classes in one suite run per source, so that loading each of them
+    afterwards finds its verdicts made. Returns the number of files read ahead.
+
+    Nothing here decides anything about a file: one that cannot be read, has no header or
+    is large is simply left out, and its load judges, rejects or faults it as always. The
+    verdicts are the ones each file's own run would have given (a verdict depends on the
+    class's values, the suite and the load date only)."""
+    from ingestion.validation.runner import FileValidator
+
+    rows: dict[str, tuple[Contract, list[pa.Table]]] = {}
+    read = 0
+    for path, source in files:
+        try:
+            if path.stat().st_size > JUDGE_AHEAD_BYTES:
+                continue
+            with open_file(path) as export:
+                for table, match in classify(export.tables, source).data:
+                    plan = FilePlan.build(match.contract, match, path.name, received)
+                    tables = rows.setdefault(match.contract.name, (match.contract, []))[1]
+                    tables.extend(b.checked for _, b in parsed([Target(table, plan)], False))
+            read += 1
+        except Exception:  # the file's own load says what is wrong with it
+            continue
+    for contract, tables in rows.values():
+        try:
+            FileValidator(contract, received, "judge-ahead").judge_ahead(tables)
+        except Exception:  # each file's load then runs the suite itself
+            continue
+    return read
 
 
 def validation_row(result: LoadResult, summary: ValidationSummary) -> dict[str, Any]:

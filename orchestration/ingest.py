@@ -1,11 +1,16 @@
 """Loading listed landing files into the warehouse, exactly once each, in delivery order.
 
-`ingest_listed` is what one mapped Airflow task calls for one listed file. Loads must
-happen in delivery order (a corrected re-export after the file it corrects, because the
-newest load of a key wins), but Airflow does not promise to run mapped task instances in
-index order, nor does `dag.test()`. So the task for file *i* first handles every earlier
-file of the same run that no task has handled yet, then its own; whichever order Airflow
-picks, the files are loaded in listing order, each once.
+The listing is cut into chunks (`chunk_listing`: consecutive files, at most
+`QCITY_INGEST_CHUNK_FILES` of them and `QCITY_INGEST_CHUNK_MB` together), and one mapped
+Airflow task loads one chunk (`ingest_chunk`), file by file, each in its own transaction:
+a task's fixed cost is paid once per chunk, and 200 small files dropped at once do not
+make 200 tasks queue for the one warehouse slot.
+
+Loads must happen in delivery order (a corrected re-export after the file it corrects,
+because the newest load of a key wins), but Airflow does not promise to run mapped task
+instances in index order, nor does `dag.test()`. So handling file *i* (`ingest_listed`)
+first handles every earlier file of the same run that no task has handled yet, then its
+own; whichever order Airflow picks, the files are loaded in listing order, each once.
 
 What happened to each file of a run is kept in `audit.landing_moves` (created here), one
 row per run and file, written after the file is loaded and moved. It makes a retried or
@@ -30,9 +35,11 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+from collections import Counter
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +102,25 @@ class Outcome:
         return f"{name} · {self.status.replace('_', ' ')}"
 
 
+#: Longest label Airflow keeps for a mapped task instance (`rendered_map_index`).
+_LABEL_MAX = 250
+
+
+def chunk_label(outcomes: list[Outcome]) -> str:
+    """One line for a chunk's task in the grid: its one file's label, or the first and
+    last file, the count of each outcome and the name of every rejected file."""
+    if len(outcomes) == 1:
+        return outcomes[0].label()
+    counts = Counter(o.status.replace("_", " ") for o in outcomes if o.status != "rejected")
+    parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+    rejected = [Path(o.file_name).name for o in outcomes if o.status == "rejected"]
+    if rejected:
+        parts.append(f"{len(rejected)} REJECTED: " + ", ".join(rejected))
+    first, last = (Path(o.file_name).name for o in (outcomes[0], outcomes[-1]))
+    label = f"{first} … {last} ({len(outcomes)} files) · " + ", ".join(parts)
+    return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1] + "…"
+
+
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     ensure_audit_table(con, LANDING_MOVES)
 
@@ -148,14 +174,71 @@ def _outcome(folder: str, name: str, row: tuple) -> Outcome:
     )
 
 
+def chunk_listing(
+    listing: list[ReadyFile], max_files: int, max_bytes: int
+) -> list[list[ReadyFile]]:
+    """The listing cut into consecutive chunks, in delivery order: a chunk ends at
+    `max_files` files, or before a file that would take it past `max_bytes` (a large file
+    thus gets a chunk, a task and a retry of its own)."""
+    chunks: list[list[ReadyFile]] = []
+    size = 0
+    for listed in listing:
+        if not chunks or len(chunks[-1]) >= max_files or size + listed.size > max_bytes:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(listed)
+        size += listed.size
+    return chunks
+
+
+def ingest_chunk(
+    con: duckdb.DuckDBPyConnection,
+    folders: Folders,
+    run_id: str,
+    listing: list[ReadyFile],
+    chunk: list[ReadyFile],
+    map_index: int,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Handle the chunk's files in delivery order on one connection, each as `ingest_listed`
+    does (its own transaction, move and ledger row); `on_outcome` hears of each file as it
+    is handled. Files a retry of this task, or an earlier task, already handled are not
+    handled again: their outcome is read back from the ledger.
+
+    Raises `LoadFault` on the first file the machine fails on: the chunk's files before it
+    stay loaded and recorded, it and the files after it wait for the task's retry.
+
+    The suite's verdicts are shared by the chunk's files, and the small ones are judged
+    ahead in one Great Expectations run (`ingestion.pipeline.judge_ahead`)."""
+    from ingestion.pipeline import judge_ahead, shared_verdicts
+
+    ensure_ledger(con)
+    handled = _handled(con, run_id)
+    todo = [f for f in chunk if (f.folder, f.name) not in handled]
+    outcomes = []
+    with shared_verdicts():
+        if len(todo) > 1:
+            source = None if chunk[0].folder == UNSORTED else chunk[0].folder
+            paths = [folders.landing_file(f.folder, f.name) for f in todo]
+            judge_ahead([(p, source) for p in paths], date.today())
+        for listed in chunk:
+            outcome = ingest_listed(con, folders, run_id, listing, listing.index(listed), map_index)
+            if on_outcome:
+                on_outcome(outcome)
+            outcomes.append(outcome)
+    return outcomes
+
+
 def ingest_listed(
     con: duckdb.DuckDBPyConnection,
     folders: Folders,
     run_id: str,
     listing: list[ReadyFile],
     index: int,
+    map_index: int | None = None,
 ) -> Outcome:
-    """Handle listing[index], after any earlier file of the run nobody has handled yet.
+    """Handle listing[index], after any earlier file of the run nobody has handled yet;
+    the ledger names `map_index` (default `index`) as the task that handled them.
 
     The landing folder's tasks take turns (`folder_turn`): two tasks running at once never
     handle the same file, and the folder's files load in delivery order.
@@ -164,7 +247,7 @@ def ingest_listed(
     with no ledger row, and the files after it wait for the retry (delivery order holds).
     """
     with folder_turn(con, listing[index].folder):
-        return _ingest_in_order(con, folders, run_id, listing, index)
+        return _ingest_in_order(con, folders, run_id, listing, index, map_index)
 
 
 def folder_turn(con: duckdb.DuckDBPyConnection, folder: str) -> AbstractContextManager[None]:
@@ -185,12 +268,17 @@ def _ingest_in_order(
     run_id: str,
     listing: list[ReadyFile],
     index: int,
+    map_index: int | None,
 ) -> Outcome:
     ensure_ledger(con)
+    handled = _handled(con, run_id)
     for listed in listing[: index + 1]:
-        if ledger_outcome(con, run_id, listed) is None:
+        # Asked again just before: with several warehouse slots (PostgreSQL) another task
+        # may have handled it since the run's handled files were read.
+        known = (listed.folder, listed.name) in handled
+        if not known and ledger_outcome(con, run_id, listed) is None:
             try:
-                _handle(con, folders, run_id, listed, index)
+                _handle(con, folders, run_id, listed, index if map_index is None else map_index)
             except LoadFault:
                 raise
             except Exception as exc:  # moving, hashing, the ledger: the machine's, too
@@ -198,6 +286,12 @@ def _ingest_in_order(
     outcome = ledger_outcome(con, run_id, listing[index])
     assert outcome is not None
     return outcome
+
+
+def _handled(con: duckdb.DuckDBPyConnection, run_id: str) -> set[tuple[str, str]]:
+    """The (folder, file name) pairs the run has handled: one query, not one per file."""
+    rows = con.execute(f"select folder, file_name from {LEDGER} where run_id = ?", [run_id])
+    return set(rows.fetchall())
 
 
 def _handle(

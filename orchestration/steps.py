@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING
 
 from orchestration.folders import Folders
 from orchestration.ingest import (
-    Outcome,
+    chunk_label,
+    chunk_listing,
     ensure_ledger,
-    ingest_listed,
+    ingest_chunk,
     load_results,
     run_outcomes,
     sheet_results,
 )
 from orchestration.landing import ReadyFile, list_ready
-from qcity.settings import warehouse_path
+from qcity.settings import ingest_chunk_bytes, ingest_chunk_files, warehouse_path
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,8 +38,9 @@ def _warehouse() -> duckdb.DuckDBPyConnection:
     return open_warehouse()
 
 
-def list_landing(folder: str) -> list[dict]:
-    """The folder's ready files, in delivery order, as dicts (the mapped task's inputs).
+def list_landing(folder: str) -> list[list[dict]]:
+    """The folder's ready files in delivery order, as dicts, cut into the chunks one mapped
+    task each loads (see `orchestration.ingest`): joined, the chunks are the listing.
 
     The landing folder is made when missing: a contract's folder appears with its DAG's
     first run, for departments to drop files into, without anyone creating it by hand."""
@@ -47,23 +49,43 @@ def list_landing(folder: str) -> list[dict]:
     listing = list_ready(folders, folder)
     if listing.waiting:
         log.info("still being written, left for the next run: %s", ", ".join(listing.waiting))
-    log.info("%d file(s) ready in landing/%s", len(listing.ready), folder)
-    return [f.as_dict() for f in listing.ready]
+    chunks = chunk_listing(listing.ready, ingest_chunk_files(), ingest_chunk_bytes())
+    log.info(
+        "%d file(s) ready in landing/%s, in %d chunk(s)", len(listing.ready), folder, len(chunks)
+    )
+    return [[f.as_dict() for f in chunk] for chunk in chunks]
 
 
-def ingest_one(listing: list[dict], file: dict, run_id: str) -> Outcome:
-    """Load one listed file (after any earlier one not yet handled) and move it."""
-    files = [ReadyFile.from_dict(f) for f in listing]
-    index = files.index(ReadyFile.from_dict(file))
+def joined(chunks: list[list[dict]]) -> list[dict]:
+    """The listing of which these are the chunks."""
+    return [f for chunk in chunks for f in chunk]
+
+
+def ingest_files(chunks: list[list[dict]], chunk: list[dict], run_id: str, map_index: int) -> str:
+    """Load one chunk of the listing (after any earlier file not yet handled), file by
+    file, on one warehouse connection; returns the chunk's label for the grid.
+
+    Each file's outcome is logged as it is handled. A rejected file is the department's to
+    fix, not a failure of the run: it is logged, named in the grid (the mapped task's
+    label) and listed by the summary task. A fault raises after the files before it."""
+    files = [ReadyFile.from_dict(f) for f in joined(chunks)]
+    mine = [ReadyFile.from_dict(f) for f in chunk]
     con = _warehouse()
     try:
-        outcome = ingest_listed(con, Folders.from_env(), run_id, files, index)
+        outcomes = ingest_chunk(
+            con,
+            Folders.from_env(),
+            run_id,
+            files,
+            mine,
+            map_index,
+            on_outcome=lambda o: log.info("%s", o.label()),
+        )
     finally:
         con.close()
-    # A rejected file is the department's to fix, not a failure of the run: it is logged,
-    # named in the grid (the mapped task's label) and listed by the summary task.
-    log.info("%s", outcome.label())
-    return outcome
+    label = chunk_label(outcomes)
+    log.info("chunk %d: %s", map_index, label)
+    return label
 
 
 class FilesNotHandled(RuntimeError):
@@ -104,7 +126,7 @@ def summarize_run(folder: str, run_id: str, run_at: datetime, listing: list[dict
     handled = {o.file_name for o in outcomes}
     missing = [f["name"] for f in listing if f["name"] not in handled]
     if missing:
-        raise FilesNotHandled(f"not handled (see the failed ingest_file tasks): {missing}")
+        raise FilesNotHandled(f"not handled (see the failed ingest_files tasks): {missing}")
     return summary
 
 

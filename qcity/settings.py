@@ -91,6 +91,24 @@ def settle_seconds() -> float:
     return float(os.environ.get("QCITY_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
 
 
+DEFAULT_INGEST_CHUNK_FILES = 25
+DEFAULT_INGEST_CHUNK_MB = 64.0
+
+
+def ingest_chunk_files() -> int:
+    """At most this many landing files are loaded by one Airflow task, in delivery order,
+    so that a task's fixed cost (process, DAG parse, connection, GX run) is paid per chunk,
+    not per file (`QCITY_INGEST_CHUNK_FILES`, default 25; 1 gives a task per file)."""
+    return max(1, int(os.environ.get("QCITY_INGEST_CHUNK_FILES", DEFAULT_INGEST_CHUNK_FILES)))
+
+
+def ingest_chunk_bytes() -> int:
+    """A chunk also ends before it would exceed this many megabytes of files, so that a
+    large export gets a task and a retry of its own (`QCITY_INGEST_CHUNK_MB`, default 64)."""
+    megabytes = float(os.environ.get("QCITY_INGEST_CHUNK_MB", DEFAULT_INGEST_CHUNK_MB))
+    return int(megabytes * 1024 * 1024)
+
+
 # dbt and Airflow --------------------------------------------------------------------------
 
 
@@ -286,6 +304,12 @@ def bench_small_rows() -> int:
     return int(os.environ.get("QCITY_BENCH_SMALL_ROWS", "20"))
 
 
+def bench_chunks() -> str:
+    """Files per task of each side of the landing benchmark, comma-separated; `size:files`
+    measures that size on another number of files (`QCITY_BENCH_CHUNKS`, default 1,25)."""
+    return os.environ.get("QCITY_BENCH_CHUNKS", "1,25")
+
+
 def bench_executor() -> str | None:
     """The landing benchmark's Airflow executor, e.g. `LocalExecutor` for Airflow's plain
     one, instead of the project's (`QCITY_BENCH_EXECUTOR`, default unset)."""
@@ -390,6 +414,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QCITY_ARCHIVE", archive_root, "Paths"),
     Setting("QCITY_REJECTED", rejected_root, "Paths"),
     Setting("QCITY_SETTLE_SECONDS", settle_seconds, "Paths"),
+    Setting("QCITY_INGEST_CHUNK_FILES", ingest_chunk_files, "Paths"),
+    Setting("QCITY_INGEST_CHUNK_MB", ingest_chunk_bytes, "Paths"),
     Setting("QCITY_DBT_MANIFEST_DIR", dbt_manifest_dir, "dbt and Airflow"),
     Setting("QCITY_DBT_EXECUTION", dbt_execution, "dbt and Airflow"),
     Setting("QCITY_AIRFLOW_HOST", airflow_host, "dbt and Airflow"),
@@ -420,6 +446,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QCITY_BENCH_SOAK_FILES", bench_soak_files, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_SOAK_ROWS", bench_soak_rows, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_SMALL_ROWS", bench_small_rows, "Benchmarks (`make bench`)"),
+    Setting("QCITY_BENCH_CHUNKS", bench_chunks, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_EXECUTOR", bench_executor, "Benchmarks (`make bench`)"),
     Setting("QCITY_BENCH_PG_ROWS", bench_pg_rows, "Benchmarks (`make bench`)"),
     Setting("QCITY_SOAK_JSON", soak_json, "Benchmarks (`make bench`)"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,30 @@ _VERDICTS_LIMIT = 200_000
 _ROW_RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
 #: Expectations whose verdict on a text value depends only on its length and presence.
 _LENGTH_ONLY = {"expect_column_values_to_not_be_null", "expect_column_value_lengths_to_be_between"}
+
+#: Verdicts shared by the files of one `shared_verdicts()` scope, per suite and parameters
+#: (None outside one: each file judges its own classes).
+_Verdicts = dict[tuple[str, ...], dict[tuple, list[str | None]]]
+_shared: dict[tuple[object, ...], _Verdicts] | None = None
+
+
+@contextmanager
+def shared_verdicts() -> Iterator[None]:
+    """Within this block, files of the same source and load date share their verdicts.
+
+    A class's verdict depends only on its values, the suite and the run's parameters (load
+    date, earliest date, threshold), never on the file it came from, so a verdict found for
+    one file holds for the next. A batch of small files (an Airflow task's chunk of the
+    landing listing) then needs one Great Expectations run for all of them instead of one
+    each (~0.5 s of CPU whatever the rows). The scope is short on purpose: the suites cannot
+    change within it (they are only rewritten by `qcity contracts sync`).
+    """
+    global _shared
+    outer, _shared = _shared, {} if _shared is None else _shared
+    try:
+        yield
+    finally:
+        _shared = outer
 
 
 def _raised(info: Any) -> str | None:
@@ -100,7 +126,10 @@ class FileValidator:
         self.batch_definition = batch_definition(contract.name)
         self.tallies = [_Tally(e.configuration) for e in self.row_suite.expectations]
         #: per group of columns: class values -> encoded problem (or None) per expectation
-        self._verdicts: dict[tuple[str, ...], dict[tuple, list[str | None]]] = {}
+        self._verdicts: _Verdicts = {}
+        if _shared is not None:
+            key = (contract.name, *sorted(self._parameters().items()))
+            self._verdicts = _shared.setdefault(key, {})
         self.file_results: list[ExpectationValidationResult] = []
         self.rows_evaluated = 0
         self.rows_failed = 0
@@ -192,6 +221,19 @@ class FileValidator:
         started = time.perf_counter()
         try:
             return self._check_batch(table)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def judge_ahead(self, tables: list[pa.Table]) -> None:
+        """Judge the classes of these rows in one Great Expectations run, tallying nothing:
+        within `shared_verdicts()`, the files they were read from then load without a run of
+        their own (`ingestion.pipeline.judge_ahead`)."""
+        started = time.perf_counter()
+        try:
+            table = pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+            if table.num_rows:
+                groups = self._groups(table)
+                self._judge_new_classes(groups, {d: _class_keys(g) for d, g in groups.items()})
         finally:
             self.seconds += time.perf_counter() - started
 

@@ -79,8 +79,8 @@ def test_everything_that_opens_the_warehouse_takes_the_single_slot_pool(dagbag) 
 
 def test_ingestion_dag_lists_loads_mapped_summarizes_then_announces(dagbag) -> None:
     dag = dagbag.dags["qcity_ingest_market_sampling"]
-    ingest = dag.get_task("ingest_file")
-    assert dag.get_task("list_files").downstream_task_ids == {"ingest_file", "summarize"}
+    ingest = dag.get_task("ingest_files")
+    assert dag.get_task("list_files").downstream_task_ids == {"ingest_files", "summarize"}
     assert ingest.downstream_task_ids == {"summarize"}
     assert dag.get_task("summarize").downstream_task_ids == {"announce_market_sampling"}
     assert dag.get_task("summarize").trigger_rule == "all_done"
