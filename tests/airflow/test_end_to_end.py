@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ingestion.contracts import all_contracts
 from tests.airflow.conftest import Pipeline, query, run_dag, state_of
 from tests.conftest import MARKET_HEADER, good_market_rows, write_csv
 
@@ -190,10 +191,7 @@ def test_raw_assets_are_updated_only_for_sources_that_loaded(first) -> None:
         ).all()
     mine = Counter(uri for uri, _, run_id in events if run_id in run_ids)
     assert mine == {
-        "qcity://warehouse/raw/agri_testing": 1,
-        "qcity://warehouse/raw/construction_acceptance": 1,
-        "qcity://warehouse/raw/indicator_reports": 1,
-        "qcity://warehouse/raw/market_sampling": 1,
+        **{f"qcity://warehouse/raw/{c.name}": 1 for c in all_contracts()},
         "qcity://warehouse/marts": 1,
         "qcity://warehouse/audit/source_freshness": 1,
     }
@@ -206,12 +204,7 @@ def test_freshness_is_recorded_for_every_source(pipeline, first) -> None:
         pipeline.warehouse,
         "select source, is_overdue, days_since_delivery from audit.source_freshness",
     )
-    assert {r[0] for r in rows} == {
-        "agri_testing",
-        "construction_acceptance",
-        "indicator_reports",
-        "market_sampling",
-    }
+    assert {r[0] for r in rows} == {c.name for c in all_contracts()}
     assert all(not overdue and days == 0 for _, overdue, days in rows)
 
 
