@@ -44,15 +44,35 @@ def execution_mode() -> str:
 
 
 def point_dbt_at_the_warehouse(context: Any = None) -> None:
-    """Before a dbt task runs: `QCITY_WAREHOUSE` as an absolute path, in this process.
+    """Before a dbt task runs: the profile's variables name the warehouse, in this process.
 
-    The profile reads the warehouse from `QCITY_WAREHOUSE` and dbt runs in a copy of the
-    project elsewhere, so the path must be absolute; it is resolved in the process that runs
-    the task, from that process's settings, never frozen when the DAG file was parsed.
+    A DuckDB warehouse: `QCITY_WAREHOUSE` as an absolute path (dbt runs in a copy of the
+    project elsewhere). A PostgreSQL warehouse: the `QCITY_PG_*` variables of the profile's
+    postgres target, as libpq resolved the URL (the password stays where libpq found it).
+    Resolved in the process that runs the task, never frozen when the DAG file was parsed.
     """
-    from qcity.settings import warehouse_path
+    from qcity.settings import warehouse_path, warehouse_url
 
-    os.environ["QCITY_WAREHOUSE"] = str(warehouse_path().resolve())
+    url = warehouse_url()
+    if url is None:
+        os.environ["QCITY_WAREHOUSE"] = str(warehouse_path().resolve())
+        return
+    import psycopg2
+
+    from warehouse.postgres_copy import PostgresSettings
+
+    con = psycopg2.connect(url)
+    try:
+        os.environ.update(PostgresSettings.of_connection(con).dbt_environment())
+    finally:
+        con.close()
+
+
+def dbt_target() -> str:
+    """The profile target of the warehouse's engine: dbt builds where the loads write."""
+    from qcity.settings import warehouse_url
+
+    return "postgres" if warehouse_url() else "duckdb"
 
 
 def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
@@ -78,7 +98,7 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
         ),
         profile_config=ProfileConfig(
             profile_name="qcity",
-            target_name="duckdb",
+            target_name=dbt_target(),
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
         render_config=RenderConfig(

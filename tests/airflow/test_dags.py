@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -129,3 +130,31 @@ def test_adding_a_contract_adds_an_ingestion_dag(monkeypatch: pytest.MonkeyPatch
     dag = module.qcity_ingest_new_source
     assert dag.dag_id == "qcity_ingest_new_source"
     assert dag.get_task("announce_new_source").outlets[0].uri == "qcity://warehouse/raw/new_source"
+
+
+def test_a_postgresql_warehouse_makes_the_dags_dbt_tasks_build_in_it(
+    airflow_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `QCITY_WAREHOUSE=postgresql://…` the warehouse DAG's dbt tasks use the profile's
+    postgres target, and before each runs, its variables name the database the URL reaches
+    (libpq's resolution: here the local server), so dbt builds where the loads write."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from orchestration.cosmos_dbt import dbt_target, point_dbt_at_the_warehouse
+    from orchestration.local_airflow import DAGS_FOLDER
+    from tests.postgres import empty_warehouse, warehouse_url_of
+
+    for settings in empty_warehouse("qcity_dag_target"):
+        monkeypatch.setenv("QCITY_WAREHOUSE", warehouse_url_of(settings))
+        for name in ("QCITY_PG_HOST", "QCITY_PG_PORT", "QCITY_PG_USER", "QCITY_PG_DBNAME"):
+            monkeypatch.delenv(name, raising=False)
+        assert dbt_target() == "postgres"
+        dag = DagBag(str(DAGS_FOLDER)).get_dag("qcity_warehouse")
+        dbt_tasks = [t for t in dag.tasks if hasattr(t, "profile_config")]
+        assert dbt_tasks
+        assert {t.profile_config.target_name for t in dbt_tasks} == {"postgres"}
+        point_dbt_at_the_warehouse()
+        assert os.environ["QCITY_PG_DBNAME"] == settings.dbname
+        assert os.environ["QCITY_PG_PORT"] == str(settings.port)
+    monkeypatch.setenv("QCITY_WAREHOUSE", "/tmp/some/warehouse.duckdb")
+    assert dbt_target() == "duckdb"
