@@ -183,6 +183,15 @@ def _fix_cell(
         row[at] = indicators()[row[columns["indicator_code"]]].name_zh
     elif rule == "unit_mismatch":
         row[at] = indicators()[row[columns["indicator_code"]]].unit
+    elif rule == "out_of_order":  # the date the comparison names is a right value (>=)
+        [other] = [c.right for c in contract.compare if c.left == column] or [
+            c.left for c in contract.compare if c.right == column
+        ]
+        row[at] = row[columns[other]]
+    elif rule == "required_when":
+        row[at] = GOOD_FOR_TYPE.get(spec.type) or "已补填"
+    elif rule == "forbidden_when":
+        row[at] = None
     else:
         raise AssertionError(f"no fix known for {rule} in {column}")
 
