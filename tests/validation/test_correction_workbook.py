@@ -12,6 +12,7 @@ from ingestion.contracts import Contract, common_rules, get_contract
 from ingestion.contracts.loader import indicators
 from ingestion.contracts.schema import ColumnType
 from ingestion.header import canonical_for
+from ingestion.normalize.dates import parse_date
 from ingestion.normalize.numbers import parse_number
 from ingestion.normalize.text import is_placeholder
 from ingestion.pipeline import LoadResult
@@ -161,7 +162,13 @@ def _fix_cell(
     contract: Contract, rule: str, column: str, at: int, row: list, columns: dict[str, int]
 ) -> None:
     spec = contract.column(column)
-    if rule in GOOD_FOR_RULE:
+    needed = _value_blank_cells_need(contract, column, row, columns)
+    earliest = _earliest_later_date(contract, column, row, columns)
+    if rule == "invalid_integer" and needed:
+        row[at] = needed  # 问题序号 of a row whose finding is blank: 0, as the clerk knows
+    elif rule in {"invalid_date", "date_out_of_range"} and earliest:
+        row[at] = earliest  # the dates that must not precede it bound it
+    elif rule in GOOD_FOR_RULE:
         row[at] = GOOD_FOR_RULE[rule]
     elif rule in {"invalid_verdict", "verdict_inconsistent"}:
         row[at] = _right_verdict(row, columns)
@@ -183,17 +190,47 @@ def _fix_cell(
         row[at] = indicators()[row[columns["indicator_code"]]].name_zh
     elif rule == "unit_mismatch":
         row[at] = indicators()[row[columns["indicator_code"]]].unit
-    elif rule == "out_of_order":  # the date the comparison names is a right value (>=)
-        [other] = [c.right for c in contract.compare if c.left == column] or [
-            c.left for c in contract.compare if c.right == column
-        ]
-        row[at] = row[columns[other]]
+    elif rule in {"out_of_order", "required_when"} and _compared_with(contract, column):
+        # the date the comparison names is a right value (>=), and a date the clerk adds
+        # must keep the order too
+        row[at] = row[columns[_compared_with(contract, column)]]
     elif rule == "required_when":
         row[at] = GOOD_FOR_TYPE.get(spec.type) or "已补填"
     elif rule == "forbidden_when":
         row[at] = None
     else:
         raise AssertionError(f"no fix known for {rule} in {column}")
+
+
+def _value_blank_cells_need(
+    contract: Contract, column: str, row: list, columns: dict[str, int]
+) -> str | None:
+    """The value of `column` under which the row's blank cells may stay blank: another
+    column required unless `column` is one of a few values (`隐患描述` unless 问题序号 0)."""
+    for other in contract.columns:
+        when = other.required_when
+        applies = when and when.column == column and when.not_in and other.name in columns
+        if applies and is_placeholder(str(row[columns[other.name]] or "")):
+            return str(when.not_in[0])
+    return None
+
+
+def _earliest_later_date(
+    contract: Contract, column: str, row: list, columns: dict[str, int]
+) -> str | None:
+    """The earliest date of the row's columns a `compare` rule keeps at or after `column`."""
+    later = [c.left for c in contract.compare if c.right == column and c.left in columns]
+    dates = [parse_date(str(row[columns[c]] or "")) for c in later]
+    known = [d for d in dates if d is not None]
+    return min(known).isoformat() if known else None
+
+
+def _compared_with(contract: Contract, column: str) -> str | None:
+    """The column a contract's `compare` rule sets this one against, if any."""
+    for comparison in contract.compare:
+        if column in (comparison.left, comparison.right):
+            return comparison.right if comparison.left == column else comparison.left
+    return None
 
 
 def _right_verdict(row: list, columns: dict[str, int]) -> str:
