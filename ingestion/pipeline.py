@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
@@ -102,12 +103,26 @@ QUARANTINE_SCHEMA = pa.schema(
 
 
 _validation_import: threading.Thread | None = None
+_validation_gate = threading.Lock()
+
+
+def validation(module: str) -> ModuleType:
+    """`ingestion.validation.<module>`, imported by one thread at a time.
+
+    Every import of validation in a process that loads files goes through here, because
+    the loader imports it on a second thread (`import_validation_in_background`) while
+    the first goes on reading. Python's import locks do not make a submodule's import
+    wait for its package to finish initialising on another thread, and Great
+    Expectations' modules import each other in circles: two threads importing it at once
+    die of `_DeadlockError` or a half-made module (`tests/test_validation_import.py`)."""
+    with _validation_gate:
+        return importlib.import_module(f"ingestion.validation.{module}")
 
 
 def import_validation() -> None:
     """Import validation (Great Expectations) on this thread, now. Called before forking
     workers (see orchestration.executor), so that every task process starts with it."""
-    importlib.import_module("ingestion.validation.docs")
+    validation("docs")
     # GX leaves tens of thousands of long-lived objects; frozen, the collector stops
     # re-walking them in every full collection and at exit (0.6 s of a CLI run).
     gc.freeze()
@@ -263,16 +278,12 @@ def header_row(target: Target) -> list[str]:
 
 def file_validator(contract: Contract, received: date, name: str) -> FileValidator:
     """The suite of the contract, ready to judge batches (imports Great Expectations)."""
-    from ingestion.validation.runner import FileValidator
-
-    return FileValidator(contract, received, name)
+    return validation("runner").FileValidator(contract, received, name)
 
 
 def shared_verdicts() -> AbstractContextManager[None]:
     """A scope whose files share the suite's verdicts (`runner.shared_verdicts`)."""
-    from ingestion.validation.runner import shared_verdicts
-
-    return shared_verdicts()
+    return validation("runner").shared_verdicts()
 
 
 def judge_ahead(files: list[tuple[Path, str | None]], received: date) -> int:
@@ -284,8 +295,7 @@ def judge_ahead(files: list[tuple[Path, str | None]], received: date) -> int:
     is large is simply left out, and its load judges, rejects or faults it as always. The
     verdicts are the ones each file's own run would have given (a verdict depends on the
     class's values, the suite and the load date only)."""
-    from ingestion.validation.runner import FileValidator
-
+    validator = validation("runner").FileValidator
     rows: dict[str, tuple[Contract, list[pa.Table]]] = {}
     read = 0
     for path, source in files:
@@ -302,7 +312,7 @@ def judge_ahead(files: list[tuple[Path, str | None]], received: date) -> int:
             continue
     for contract, tables in rows.values():
         try:
-            FileValidator(contract, received, "judge-ahead").judge_ahead(tables)
+            validator(contract, received, "judge-ahead").judge_ahead(tables)
         except Exception:  # each file's load then runs the suite itself
             continue
     return read
@@ -310,10 +320,8 @@ def judge_ahead(files: list[tuple[Path, str | None]], received: date) -> int:
 
 def validation_row(result: LoadResult, summary: ValidationSummary) -> dict[str, Any]:
     """audit.validation_runs' row of a file and suite, its Data Docs result stored first."""
-    from ingestion.validation.docs import store_result
-
     result.validation = summary
-    docs_page = store_result(summary, result.sha256)
+    docs_page = validation("docs").store_result(summary, result.sha256)
     return {
         "run_id": summary.run_id,
         "load_id": result.load_id,

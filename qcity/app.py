@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 
 from alerts.outbox import attach_workbooks, enqueue_indicator_digest
-from ingestion.pipeline import LoadResult
-from ingestion.validation.docs import build_docs
+from ingestion.pipeline import LoadResult, validation
 from qcity.correction_workbook import write_workbooks
 from qcity.publish import publish_all
 from qcity.settings import build_dir, warehouse_path
@@ -48,7 +47,9 @@ def after_load(
         attach_workbooks(con, list(results), workbooks)
     if validated is None:
         validated = any(r.validation for r in results)
-    return AfterLoad(workbooks=workbooks, data_docs=build_docs() if validated else None)
+    return AfterLoad(
+        workbooks=workbooks, data_docs=validation("docs").build_docs() if validated else None
+    )
 
 
 @dataclass
