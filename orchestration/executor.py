@@ -20,11 +20,11 @@ EXECUTOR = "orchestration.executor.PreloadingLocalExecutor"
 
 
 class PreloadingLocalExecutor(LocalExecutor):
-    """LocalExecutor that imports validation in the scheduler before forking workers."""
+    """LocalExecutor that imports what tasks need in the scheduler before forking workers."""
 
     def start(self) -> None:
         if self.is_mp_using_fork:  # spawned workers would import everything anew anyway
-            from ingestion.pipeline import import_validation
+            from orchestration.preload import preload_task_imports
 
-            import_validation()
+            preload_task_imports()
         super().start()

@@ -36,6 +36,8 @@ from orchestration.local_airflow import DAGS_FOLDER, NO_TRACKING, PROJECT_ROOT
 
 #: See orchestration/celery_compat/sitecustomize.py (Celery 5.7 vs the Celery provider).
 CELERY_COMPAT = PROJECT_ROOT / "orchestration" / "celery_compat"
+#: As docker-compose.yml sets it: workers preload what tasks import (orchestration.preload).
+CELERY_CONFIG_OPTIONS = "orchestration.celery_config.CELERY_CONFIG"
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -157,6 +159,7 @@ class Topology:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": self.async_url(),
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_CONFIG_OPTIONS,
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.database}",
             "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": self.key_prefix,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api}/execution/",

@@ -82,7 +82,7 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
 
     runs = {}
     # DuckDB allows one process: the warehouse is read once the worker is gone
-    with topology.workers(1, {}):
+    with topology.workers(1, {}) as (worker,):
         # Bounds on waiting, not on speed: after the dbt build (~2 min here) the warehouse
         # DAG runs ~110 Cosmos watcher tasks one or two at a time, which took over 8 min
         # on this 2-core machine while other work loaded it (load average 5-11).
@@ -96,6 +96,8 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
                 f"{dag_id}: {topology.task_states(dag_id, run_id)}\n{topology.logs_tail()}"
             )
 
+    # its task processes forked with validation and the DAG files' imports loaded
+    assert "task imports preloaded" in worker.log.read_text(errors="replace")
     ingest_tasks = topology.task_states(INGEST, runs[INGEST])
     # the three exports are one chunk of the listing: one mapped task loads them
     assert sum(k.startswith("ingest_files[") for k in ingest_tasks) == 1, ingest_tasks
