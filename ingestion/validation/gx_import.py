@@ -95,6 +95,8 @@ def hidden(packages: Sequence[str]) -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
+#: what `copy.deepcopy` returns as it is (and classes)
+_ATOMIC = frozenset(t for t, f in copy._deepcopy_dispatch.items() if f is copy._deepcopy_atomic)  # type: ignore[attr-defined]
 #: (not `int | None`: `copy.deepcopy` fails on it, and so does this copy)
 _ALIASES = (typing._GenericAlias, types.GenericAlias)  # type: ignore[attr-defined]
 
@@ -115,7 +117,7 @@ class FieldCopier:
     """
 
     def __init__(self, slotted: Sequence[type]) -> None:
-        self.slots = {cls: copyreg._slotnames(cls) for cls in slotted}  # type: ignore[attr-defined]
+        self.slotted = frozenset(slotted)
         self._plain: dict[int, tuple[Any, bool]] = {}
 
     @staticmethod
@@ -134,32 +136,33 @@ class FieldCopier:
 
     def copy(self, x: Any, memo: dict[int, Any]) -> Any:
         cls = x.__class__
-        if copy._deepcopy_dispatch.get(cls) is copy._deepcopy_atomic:  # type: ignore[attr-defined]
+        if cls in _ATOMIC or issubclass(cls, type):
             return x
         if isinstance(x, _ALIASES) and self.plain(x):
             return x
         y = memo.get(id(x), memo)
         if y is not memo:
             return y
-        slots = self.slots.get(cls)
-        if slots is not None:
+        if cls in self.slotted:
             y = cls.__new__(cls)
             memo[id(x)] = y
-            for name in slots:
-                try:
-                    value = getattr(x, name)
-                except AttributeError:
-                    continue
-                setattr(y, name, self.copy(value, memo))
+            state = x.__getstate__()  # (None, {slot: value}) of the slots that are set
+            if state is not None:
+                for name, value in state[1].items():
+                    setattr(
+                        y, name, value if value.__class__ in _ATOMIC else self.copy(value, memo)
+                    )
         elif cls is dict:
             y = {}
             memo[id(x)] = y
             for key, value in x.items():
-                y[self.copy(key, memo)] = self.copy(value, memo)
+                y[key if key.__class__ in _ATOMIC else self.copy(key, memo)] = (
+                    value if value.__class__ in _ATOMIC else self.copy(value, memo)
+                )
         elif cls is list:
             y = []
             memo[id(x)] = y
-            y.extend(self.copy(item, memo) for item in x)
+            y.extend(v if v.__class__ in _ATOMIC else self.copy(v, memo) for v in x)
         elif cls is tuple:
             items = [self.copy(item, memo) for item in x]
             if id(x) in memo:
