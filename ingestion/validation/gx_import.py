@@ -5,12 +5,15 @@ without re-copying every pydantic field of every GX model class the slow way.
 large libraries at import time: the KL-divergence expectation imports `altair` (charts,
 with `narwhals` and `jsonschema`) and `scipy.stats`. Our suites use neither expectation,
 yet the two cost ~40 % of GX's import (1.9 s of 5.1 s under `python -X importtime`) in
-every process that validates a file: each `qcity ingest` and each Airflow task.
+every process that validates a file: each `qcity ingest` and each Airflow task. The JSON
+schema expectation imports `jsonschema`, and the Data Docs views `mistune` (markdown,
+which our pages never have), both at import and both otherwise unused.
 
-So while GX is imported, those two packages are created as lazy modules
+So while GX is imported, those packages are created as lazy modules
 (`importlib.util.LazyLoader`): the names exist, the code runs on first attribute access.
 An expectation that does use them still works, it just pays for them when it first runs.
-Once GX is in, imports are ordinary again: nothing else in the process is affected.
+Once GX is in, imports are ordinary again: nothing else in the process is affected (and
+while it is imported, only the importing thread's imports are made differently).
 
 `sqlalchemy` is an optional dependency of GX (its SQL data sources); GX imports it when it
 is installed (Airflow needs it) and otherwise stands `NotImported` placeholders in its
@@ -39,6 +42,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -46,22 +50,41 @@ from types import ModuleType
 from typing import Any
 
 #: Top-level packages GX imports at start-up for expectations our suites never use.
-DEFERRED = ("altair", "scipy")
+DEFERRED = ("altair", "scipy", "jsonschema", "mistune")
 #: Optional packages of GX that our suites never use: GX is imported as if not installed.
 HIDDEN = ("sqlalchemy",)
 
 
-class _Deferring(importlib.abc.MetaPathFinder):
-    """Finds the deferred packages (and their submodules) as lazily executed modules."""
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds some top-level packages (and their submodules) its own way, for imports made
+    by the thread that created it (the one importing GX) only: the loader's first thread
+    goes on reading the file meanwhile, and its imports stay ordinary."""
 
     def __init__(self, packages: Sequence[str]) -> None:
-        self.packages = frozenset(packages)
+        self.packages = frozenset(p for p in packages if p not in sys.modules)
+        self.thread = threading.get_ident()
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname.partition(".")[0] not in self.packages:
             return None
+        if threading.get_ident() != self.thread:
+            return None
+        return self.spec(fullname, path)
+
+    def spec(
+        self, fullname: str, path: Sequence[str] | None
+    ) -> importlib.machinery.ModuleSpec | None:
+        raise NotImplementedError
+
+
+class _Deferring(_Finder):
+    """The packages as lazily executed modules."""
+
+    def spec(
+        self, fullname: str, path: Sequence[str] | None
+    ) -> importlib.machinery.ModuleSpec | None:
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None
@@ -69,30 +92,32 @@ class _Deferring(importlib.abc.MetaPathFinder):
         return spec
 
 
-class _Hiding(importlib.abc.MetaPathFinder):
-    """Finds the hidden packages (and their submodules) as not installed."""
+class _Hiding(_Finder):
+    """The packages as not installed."""
 
-    def __init__(self, packages: Sequence[str]) -> None:
-        self.packages = frozenset(packages)
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> None:
-        if fullname.partition(".")[0] in self.packages:
-            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
-        return None
+    def spec(self, fullname: str, path: Sequence[str] | None) -> None:
+        raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
 
 
 @contextlib.contextmanager
-def hidden(packages: Sequence[str]) -> Iterator[None]:
-    """Imports of `packages` inside the block fail as if they were not installed (those
-    already imported stay as they are)."""
-    finder = _Hiding([p for p in packages if p not in sys.modules])
+def _finding(finder: _Finder) -> Iterator[None]:
     sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
         sys.meta_path.remove(finder)
+
+
+def deferred(packages: Sequence[str]) -> contextlib.AbstractContextManager[None]:
+    """This thread's imports of `packages` inside the block are lazy (those already
+    imported stay as they are)."""
+    return _finding(_Deferring(packages))
+
+
+def hidden(packages: Sequence[str]) -> contextlib.AbstractContextManager[None]:
+    """This thread's imports of `packages` inside the block fail as if they were not
+    installed (those already imported stay as they are)."""
+    return _finding(_Hiding(packages))
 
 
 #: what `copy.deepcopy` returns as it is (and classes)
@@ -232,18 +257,6 @@ def fast_field_copies() -> Iterator[None]:
         yield
     finally:
         v1_main.smart_deepcopy = original
-
-
-@contextlib.contextmanager
-def deferred(packages: Sequence[str]) -> Iterator[None]:
-    """Imports of `packages` inside the block are lazy (those already imported stay as
-    they are)."""
-    finder = _Deferring([p for p in packages if p not in sys.modules])
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
 
 
 def import_great_expectations() -> ModuleType:

@@ -175,3 +175,33 @@ def test_gx_imported_without_sqlalchemy_which_still_imports_after() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["False", "NotImported", "sqlalchemy"], run.stdout
+
+
+def test_hidden_and_deferred_only_on_the_importing_thread() -> None:
+    """The loader's first thread goes on reading while GX is imported on a second: its
+    imports meanwhile are ordinary ones."""
+    import threading
+
+    from ingestion.validation.gx_import import deferred, hidden
+
+    elsewhere: list[str] = []
+
+    def other_thread() -> None:
+        import tabnanny
+
+        elsewhere.append(type(tabnanny).__name__)
+
+    sys.modules.pop("tabnanny", None)
+    with hidden(["tabnanny"]):
+        with pytest.raises(ModuleNotFoundError):
+            import tabnanny
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+    assert elsewhere == ["module"]
+    sys.modules.pop("tabnanny", None)
+    with deferred(["tabnanny"]):
+        import tabnanny
+    assert type(tabnanny).__name__ == "_LazyModule"
+    assert callable(tabnanny.check)  # loaded on first use
+    sys.modules.pop("tabnanny", None)
