@@ -205,3 +205,16 @@ def test_hidden_and_deferred_only_on_the_importing_thread() -> None:
     assert type(tabnanny).__name__ == "_LazyModule"
     assert callable(tabnanny.check)  # loaded on first use
     sys.modules.pop("tabnanny", None)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_import_validation_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+    """The collector pauses while validation is imported, then is as it was."""
+    import gc
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        pipeline.import_validation()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
