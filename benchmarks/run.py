@@ -11,6 +11,7 @@ BENCHMARKS = {
     "dbt": "benchmarks.dbt_bench",
     "airflow": "benchmarks.airflow_bench",
     "landing": "benchmarks.airflow_landing",
+    "small": "benchmarks.small_file",
     "soak": "benchmarks.soak",
     "reliability": "benchmarks.reliability",
 }

@@ -18,7 +18,6 @@ import duckdb
 from alerts.outbox import attach_workbooks, enqueue_indicator_digest
 from ingestion.pipeline import LoadResult, validation
 from qcity.correction_workbook import write_workbooks
-from qcity.publish import publish_all
 from qcity.settings import build_dir, warehouse_path
 
 
@@ -63,6 +62,8 @@ class AfterBuild:
 def after_build(con: duckdb.DuckDBPyConnection, as_of: date) -> AfterBuild:
     """Every publisher's output refreshed (scorecard CSV/JSON, serving copy, dashboard,
     PostgreSQL when enabled), then the week's indicator digest queued."""
+    from qcity.publish import publish_all  # the dashboard's charts: not for `after_load`
+
     written = publish_all(con, build_dir())
     return AfterBuild(written=written, digests_queued=enqueue_indicator_digest(con, as_of))
 

@@ -27,6 +27,9 @@ POLL_SECONDS = 0.5
 # What `qcity ingest`, `qcity build` and `qcity alerts` exit with when the warehouse is busy,
 # so a script can tell "try later" from "failed".
 BUSY_EXIT_CODE = 3
+#: The engines `qcity build` builds in (warehouse.dbt_build; here for the command's help,
+#: which is written before dbt_build, psycopg2 and all, are imported).
+TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 
 
 class WarehouseBusy(Exception):

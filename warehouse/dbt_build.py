@@ -29,6 +29,7 @@ import yaml
 from qcity.settings import warehouse_path, warehouse_url
 from warehouse.connection import (
     POLL_SECONDS,
+    TARGETS,
     WarehouseBusy,
     busy_message,
     busy_sentence,
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 #: Set for a build of what new loads touched (dbt_project/macros/build_state.sql).
 NEW_LOADS_SELECTED = "QCITY_DBT_NEW_LOADS_SELECTED"
-TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 #: The advisory lock a build holds in a PostgreSQL warehouse: one build at a time.
 BUILD_LOCK = "qcity.build"
 

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from warehouse.connection import BUSY_EXIT_CODE, WarehouseBusy
-from warehouse.dbt_build import TARGETS, BuildError, build
+from warehouse.connection import BUSY_EXIT_CODE, TARGETS, WarehouseBusy
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +71,8 @@ def build_command(
     ] = 0.0,
 ) -> None:
     """Build the indicator marts with dbt on DuckDB (default) or PostgreSQL."""
+    from warehouse.dbt_build import BuildError, build  # dbt, psycopg2: only for a build
+
     if target is not None and target not in TARGETS:
         typer.echo(
             f"Error: unknown target {target!r}; choose one of {', '.join(TARGETS)}.", err=True

@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingestion.contracts import source_names
 from qcity.files import expand
@@ -69,13 +69,7 @@ def _run(
     """Each file in turn, its result appended to `results` as soon as it is known (a fault
     stops the run; the results before it are still reported)."""
     show_progress = not as_json and sys.stderr.isatty()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=_err, disable=not show_progress) as progress:
+    with _progress(show_progress) as progress:
         for path in files:
             task = progress.add_task(path.name, total=None)
             sheets = loader.ingest_sheets(
@@ -86,6 +80,37 @@ def _run(
                 results.append(result)
                 _report(result, as_json, with_expectations)
     return results
+
+
+class _NoProgress:
+    """What `_run` uses of rich's Progress, doing nothing (no terminal, or --json)."""
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        return 0
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        pass
+
+    def remove_task(self, task: int) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _progress(show: bool) -> Iterator[Any]:
+    """A progress bar per file on a terminal (rich.progress imported only then)."""
+    if not show:
+        yield _NoProgress()
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=_err) as progress:
+        yield progress
 
 
 def _report(result: LoadResult, as_json: bool, with_expectations: bool) -> None:
