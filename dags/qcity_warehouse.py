@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airflow.sdk import AssetAny, dag, get_current_context, task
 
-from orchestration.cosmos_dbt import dbt_task_group, execution_mode
+from orchestration.cosmos_dbt import dbt_task_group, execution_mode, what_publish_waits_for
 from orchestration.dag_settings import (
     DEFAULT_ARGS,
     MARTS_ASSET,
@@ -51,7 +51,9 @@ def qcity_warehouse():
 
         return publish(local_day(get_current_context()["dag_run"].run_after))
 
-    prepare_warehouse() >> dbt_task_group("dbt") >> publish()
+    build = dbt_task_group("dbt")
+    prepare_warehouse() >> build
+    what_publish_waits_for(build) >> publish()
 
 
 qcity_warehouse()

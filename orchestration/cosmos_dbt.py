@@ -161,6 +161,15 @@ def _quiet_progress_events(producer: Any) -> None:
     producer._make_parse_callable = make_filtered
 
 
+def what_publish_waits_for(group: Any) -> Any:
+    """The build that must succeed before the marts are published: in watcher mode the
+    producer alone (it runs `dbt build`, tests included, and fails if any node fails);
+    the model tasks after it only report what it did, and the marts are published while
+    they do. In local mode the model tasks are the build: the whole group."""
+    producer = [t for t in _tasks(group) if t.task_id.endswith("dbt_producer_watcher")]
+    return producer[0] if producer else group
+
+
 def _producer_first(group: Any) -> None:
     """Make the dbt build upstream of the model tasks that have no other upstream task."""
     from airflow.sdk import TriggerRule

@@ -12,7 +12,9 @@ Scheduled on the raw tables' Assets: runs after any ingestion run loaded a file.
    task, and each model's tests another.
 3. `publish` refreshes what is read from the marts (`qcity.publish.PUBLISHERS`:
    the scorecard files today; the dashboard and BI copies when their issues land) and
-   updates the `qcity.marts` Asset.
+   updates the `qcity.marts` Asset. In watcher mode it waits for the build task alone
+   (which fails if any model or test fails), so the marts are published while the model
+   and test tasks are still reporting the build's results.
 
 Every task here takes the `{pool}` pool's single slot: DuckDB allows one writer process.
 
