@@ -7,11 +7,15 @@ acceptances. Then a "daily load" of QCITY_BENCH_DAILY_ROWS new samples under a n
 sampled in the ten days after the others (what a day's export holds), and the incremental
 build; then a load of as many new samples spread over all 300 days (a late re-export: every
 month of the year is touched) and its incremental build; then a full refresh of the same.
+Each build's dbt run_results.json is kept in benchmarks/results/dbt_<phase>_run_results.json,
+and the daily build's slowest nodes are printed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +25,9 @@ import duckdb
 from benchmarks.measure import ROOT
 from qcity.settings import bench_daily_rows, bench_fact_rows
 from warehouse.connection import connect
-from warehouse.dbt_build import build
+from warehouse.dbt_build import DBT_PROJECT_DIR, build
+
+RESULTS = ROOT / "benchmarks" / "results"
 
 _COUNTIES = [
     "360902",
@@ -113,6 +119,20 @@ def _fill_others(con: duckdb.DuckDBPyConnection, rows: int) -> None:
     )
 
 
+def _keep_run_results(phase: str) -> list[tuple[str, float]]:
+    """Copy the build's dbt run_results.json to benchmarks/results/dbt_<phase>_run_results.json
+    and return its nodes' execution times, slowest first."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or DBT_PROJECT_DIR / "target")
+    if not target.is_absolute():
+        target = DBT_PROJECT_DIR / target
+    RESULTS.mkdir(exist_ok=True)
+    kept = RESULTS / f"dbt_{phase}_run_results.json"
+    shutil.copy(target / "run_results.json", kept)
+    results = json.loads(kept.read_text())["results"]
+    timings = [(r["unique_id"], round(r["execution_time"], 2)) for r in results]
+    return sorted(timings, key=lambda timing: -timing[1])
+
+
 def run(fact_rows: int, daily_rows: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="qcity-dbt-bench-") as tmp:
         warehouse = Path(tmp) / "w.duckdb"
@@ -124,15 +144,19 @@ def run(fact_rows: int, daily_rows: int) -> dict:
         con.close()
         env = {"QCITY_BUILD_DIR": str(Path(tmp) / "build")}
         first = build(warehouse, env=env, capture=True)
+        _keep_run_results("first")
         con = connect(warehouse)
         _fill_market(con, fact_rows, daily_rows, load_id=4, first_day=300, days=10)
         con.close()
         incremental = build(warehouse, env=env, capture=True)
+        daily_nodes = _keep_run_results("daily")
         con = connect(warehouse)
         _fill_market(con, fact_rows + daily_rows, daily_rows, load_id=5)
         con.close()
         spread = build(warehouse, env=env, capture=True)
+        _keep_run_results("spread")
         full = build(warehouse, full_refresh=True, env=env, capture=True)
+        _keep_run_results("full_refresh")
     return {
         "fact_rows": fact_rows,
         "daily_rows": daily_rows,
@@ -141,6 +165,9 @@ def run(fact_rows: int, daily_rows: int) -> dict:
         "incremental_build_seconds": incremental.seconds,
         "spread_build_seconds": spread.seconds,
         "full_refresh_seconds": full.seconds,
+        "daily_nodes": len(daily_nodes),
+        "daily_node_seconds": sum(seconds for _, seconds in daily_nodes),
+        "daily_slowest_nodes": daily_nodes[:10],
     }
 
 
@@ -153,6 +180,9 @@ def report(r: dict) -> str:
             f"  after a load of {r['daily_rows']:,} spread over the year {r['spread_build_seconds']:8.1f} s  (incremental)",
             f"  full refresh of the same             {r['full_refresh_seconds']:8.1f} s",
             f"  daily build / full refresh           {r['incremental_build_seconds'] / r['full_refresh_seconds']:8.1%}",
+            f"  daily build's {r['daily_nodes']} nodes, slowest (dbt run_results, "
+            f"{r['daily_node_seconds']:.1f} s summed over threads):",
+            *(f"    {node:60} {seconds:8.2f} s" for node, seconds in r["daily_slowest_nodes"]),
         ]
     )
 
@@ -163,8 +193,8 @@ def main() -> None:
         bench_daily_rows(),
     )
     print(report(results))
-    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
-    (ROOT / "benchmarks" / "results" / "dbt.json").write_text(json.dumps(results, indent=2))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "dbt.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

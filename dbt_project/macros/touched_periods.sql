@@ -21,3 +21,43 @@
     -- depends_on: {{ ref('int_touched_periods') }}
     {%- endif -%}
 {%- endmacro %}
+
+{# Where clause of an incremental run by period: the row (of `source`, with its county and
+   date: columns qualified by the row's table, as the touched row has a county_code too) lies
+   in a county x month that new loads touched. The touched months' range comes
+   first, as constants read from int_touched_periods at run time, so the facts' dates are
+   compared before anything is joined; `false` when the loads touched no month of the
+   source, whose facts are then not read at all. A full build (or a unit test) reads every
+   row: `true`. #}
+{% macro in_touched_periods(source, date_column, county_column) -%}
+    {%- if not is_incremental() -%}
+        true
+    {%- else -%}
+        {%- set touched_range = none -%}
+        {%- if execute -%}
+            {%- set touched_range = run_query(
+                "select min(month_start_date), max(month_start_date) from " ~ ref('int_touched_periods')
+                ~ " where source = '" ~ source ~ "'"
+            ).rows[0] -%}
+        {%- endif -%}
+        {%- if touched_range is not none and touched_range[0] is none -%}
+            false
+        {%- else -%}
+            {%- if touched_range is not none -%}
+                {%- set first_month = touched_range[0] -%}
+                {%- set last_month = touched_range[1] -%}
+                {%- set after_last_month = last_month.replace(year=last_month.year + 1, month=1, day=1)
+                    if last_month.month == 12 else last_month.replace(month=last_month.month + 1, day=1) -%}
+                {{ date_column }} >= cast('{{ first_month.isoformat()[:10] }}' as date)
+                and {{ date_column }} < cast('{{ after_last_month.isoformat()[:10] }}' as date)
+                and
+            {%- endif %} exists (
+                select 1
+                from {{ ref('int_touched_periods') }} as touched
+                where touched.source = '{{ source }}'
+                    and touched.county_code is not distinct from {{ county_column }}
+                    and touched.month_start_date = {{ month_start(date_column) }}
+            )
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,9 +1,11 @@
-"""Incremental builds: facts take only new loads, aggregate marts recompute the periods new
-loads touched, data tests look at new rows, and each build ends where a full refresh does."""
+"""Incremental builds: facts take only new loads, the monthly counts recompute the periods
+new loads touched (the aggregate marts add them up), data tests look at new rows, and each
+build ends where a full refresh does."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,8 +39,8 @@ MARTS = (
 )
 
 
-def table(built: Built, name: str) -> list[tuple]:
-    return sorted(query(built.warehouse, f"select * from marts.{name}"), key=repr)
+def table(built: Built, name: str, schema: str = "marts") -> list[tuple]:
+    return sorted(query(built.warehouse, f"select * from {schema}.{name}"), key=repr)
 
 
 def compiled_code(built: Built, model: str) -> str:
@@ -136,14 +138,36 @@ def test_a_daily_build_after_a_late_correction_equals_a_full_refresh(
     assert table(daily, model) == table(refreshed, model)
 
 
-@pytest.mark.parametrize("model", AGGREGATE_MARTS)
-def test_aggregate_marts_recompute_only_the_touched_periods(
+MONTHLY_COUNTS = ("int_monthly_outcomes", "int_monthly_failures")
+
+
+@pytest.mark.parametrize("model", MONTHLY_COUNTS)
+def test_monthly_counts_recompute_only_the_touched_periods(
     third_day: tuple[Built, Built], model: str
 ) -> None:
     daily, refreshed = third_day
     touched = 'int_touched_periods" as touched'
     assert touched in compiled_code(daily, model)
     assert touched not in compiled_code(refreshed, model)
+    assert table(daily, model, "intermediate") == table(refreshed, model, "intermediate")
+
+
+def test_monthly_counts_skip_a_source_no_load_touched(third_day: tuple[Built, Built]) -> None:
+    """The third day brings nothing for construction: its facts are not read at all."""
+    daily, _ = third_day
+    code = compiled_code(daily, "int_monthly_outcomes")
+    acceptances = code[code.index("acceptances as (") : code.index("projects as (")]
+    assert re.search(r"where\s+false\s", acceptances), acceptances
+
+
+@pytest.mark.parametrize("model", AGGREGATE_MARTS)
+def test_aggregate_marts_add_up_the_monthly_counts_not_the_facts(
+    third_day: tuple[Built, Built], model: str
+) -> None:
+    daily, _ = third_day
+    code = compiled_code(daily, model)
+    assert '"int_monthly_' in code or '"int_measured_indicator_months"' in code
+    assert not [fact for fact in INCREMENTAL_FACTS if f'"{fact}"' in code]
 
 
 def test_the_daily_build_runs_only_what_the_new_loads_touched(

@@ -1,29 +1,11 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook=[
-            "{{ delete_touched_periods(\"target.value_origin = 'measured'
-                and target.period_year = extract(year from touched.month_start_date)
-                and target.indicator_code in (
-                    select indicator_code from \" ~ ref('dim_indicator') ~ \" where data_source = touched.source
-                )\") }}",
-            "{% if is_incremental() %}delete from {{ this }} where value_origin = 'reported'{% endif %}",
-        ]
-    )
-}}
-
-{{ touched_periods_depends_on() }}
-
 -- One row per indicator x county x period of a series, every period dated by its first and
 -- last day: each month with samples of the four measured rates (the month's rate and the
 -- year-to-date rate, with their counts), plus the whole city (360900); and every return of
 -- the other indicators at the grain it was reported (2025, 2025Q3, 2025-09).
 -- mart_indicator_progress reads it for baselines and projections, the dashboard for trend lines.
--- Incremental: the measured indicator x years that new loads touched are recomputed (the
--- year-to-date rate runs over the year's months; int_touched_periods), and the
--- returns, a few rows, every time.
+-- A table: the measured months come from int_measured_indicator_months (the same formulas
+-- and counts as mart_indicator_measurements, which int_monthly_outcomes keeps up to date
+-- incrementally), the returns are a few rows.
 
 with
 
@@ -33,21 +15,9 @@ indicators as (
 
 ),
 
-market_samples as (
+indicator_months as (
 
-    select * from {{ ref('fct_market_samples') }}
-
-),
-
-agri_samples as (
-
-    select * from {{ ref('fct_agri_samples') }}
-
-),
-
-projects as (
-
-    select * from {{ ref('fct_construction_projects') }}
+    select * from {{ ref('int_measured_indicator_months') }}
 
 ),
 
@@ -57,72 +27,19 @@ reports as (
 
 ),
 
--- The contract's formulas, as in mart_indicator_measurements (each year's months must add up
--- to its counts: tests/singular/assert_series_months_add_up_to_the_measured_years.sql).
-observations as (
-
-    select
-        'QUAL_FOOD_DRUG_SAMPLING_PASS_RATE' as indicator_code,
-        county_code,
-        sampling_date as observed_date,
-        is_passed
-    from market_samples
-    where sampling_type in ('food', 'drug')
-
-    union all
-
-    select
-        'QUAL_MFG_PRODUCT_PASS_RATE' as indicator_code,
-        county_code,
-        sampling_date as observed_date,
-        is_passed
-    from market_samples
-    where sampling_type = 'industrial'
-
-    union all
-
-    select
-        'QUAL_AGRI_MONITORING_PASS_RATE' as indicator_code,
-        county_code,
-        sampling_date as observed_date,
-        is_passed
-    from agri_samples
-    where test_method = 'quantitative'
-
-    union all
-
-    select
-        'QUAL_PROJECT_FIRST_ACCEPTANCE_RATE' as indicator_code,
-        county_code,
-        first_acceptance_date as observed_date,
-        is_first_acceptance_passed as is_passed
-    from projects
-    where is_large_or_medium
-        and has_first_round
-
-),
-
-observations_by_month as (
+-- Each year's months must add up to mart_indicator_measurements' counts
+-- (tests/singular/assert_series_months_add_up_to_the_measured_years.sql).
+indicator_months_by_period as (
 
     select
         indicator_code,
         county_code,
-        {{ format_year_month('observed_date') }} as period,
-        cast(extract(year from observed_date) as integer) as period_year,
-        cast(extract(month from observed_date) as integer) as period_month,
-        case when is_passed then 1 else 0 end as passed
-    from observations
-    where observed_date is not null
-    {% if is_incremental() %}
-        and exists (
-            select 1
-            from {{ ref('int_touched_periods') }} as touched
-            inner join indicators
-                on touched.source = indicators.data_source
-            where observations.indicator_code = indicators.indicator_code
-                and extract(year from observations.observed_date) = extract(year from touched.month_start_date)
-        )
-    {% endif %}
+        {{ format_year_month('month_start_date') }} as period,
+        cast(extract(year from month_start_date) as integer) as period_year,
+        cast(extract(month from month_start_date) as integer) as period_month,
+        passed_count,
+        observed_count
+    from indicator_months
 
 ),
 
@@ -134,10 +51,9 @@ monthly_counts as (
         period,
         period_year,
         period_month,
-        sum(passed) as passed_count,
-        count(*) as observed_count
-    from observations_by_month
-    group by indicator_code, county_code, period, period_year, period_month
+        passed_count,
+        observed_count
+    from indicator_months_by_period
 
     union all
 
@@ -147,9 +63,9 @@ monthly_counts as (
         period,
         period_year,
         period_month,
-        sum(passed) as passed_count,
-        count(*) as observed_count
-    from observations_by_month
+        cast(sum(passed_count) as bigint) as passed_count,
+        cast(sum(observed_count) as bigint) as observed_count
+    from indicator_months_by_period
     group by indicator_code, period, period_year, period_month
 
 ),
