@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,17 @@ def _page(key: ValidationResultIdentifier) -> Path:
     return Path(docs_dir(), "validations", *key.to_tuple()).with_suffix(".html")
 
 
+def _template_cache_dir() -> Path:
+    """The user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`), as pip and uv use:
+    not the temporary folder, which a load must leave as it found it."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    folder = Path(root) / "qcity" / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's bytecode cache in its per-user temporary folder, never failing a render: a
+    """Jinja's bytecode cache in the user's cache folder, never failing a render: a
     cache that cannot be read or written is a cache miss."""
 
     def load_bytecode(self, bucket: Bucket) -> None:
@@ -65,8 +75,8 @@ def _cache_compiled_templates() -> None:
     bytecode cache keeps them compiled between processes, as `.pyc` files keep modules.
     A cached template is used only if its source is unchanged (Jinja checks a hash)."""
     try:
-        cache = _TemplateCache()
-    except (OSError, RuntimeError):  # no usable temporary folder: compile every time
+        cache = _TemplateCache(str(_template_cache_dir()))
+    except (OSError, RuntimeError):  # no usable cache folder: compile every time
         return
     original = DefaultJinjaView.__init__
 

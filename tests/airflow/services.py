@@ -414,10 +414,16 @@ class Topology:
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         """The run's task instances as the REST API gives them (id, state, hostname, …)."""
         quoted = urllib.parse.quote(run_id, safe="")
-        found = self.request(
-            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances?limit=500"
-        )
-        return found["task_instances"]
+        found: list[dict] = []
+        while True:  # the API gives at most [api] maximum_page_limit (100) per page
+            page = self.request(
+                "GET",
+                f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances"
+                f"?limit=100&offset={len(found)}",
+            )
+            found += page["task_instances"]
+            if not page["task_instances"] or len(found) >= page["total_entries"]:
+                return found
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         return {
