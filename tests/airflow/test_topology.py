@@ -35,6 +35,7 @@ from warehouse.postgres_copy import PostgresSettings
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 INGEST = "qcity_ingest_market_sampling"
+DEFAULT_CELERY_CONFIG = "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
 WAREHOUSE = "qcity_warehouse"
 
 
@@ -163,7 +164,15 @@ def test_two_celery_workers_load_into_one_postgres_warehouse_at_once(
     pipeline = Pipeline(tmp_path)
     files = drop_clean_exports(pipeline)
     assert len(files) == len(FOLDERS) * FILES_PER_FOLDER
-    env = {**pipeline.env, "QCITY_WAREHOUSE": warehouse_url_of(pg_warehouse)}
+    env = {
+        **pipeline.env,
+        "QCITY_WAREHOUSE": warehouse_url_of(pg_warehouse),
+        # Airflow's own Celery settings, without the preload: a preloaded worker loads
+        # each of these small files in about a second, so one worker could take all of
+        # them before the other got one, and the spread and overlap shown here would be
+        # luck. Importing GX per task keeps every load in flight for seconds.
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": DEFAULT_CELERY_CONFIG,
+    }
     dags = [f"qcity_ingest_{folder}" for folder in FOLDERS]
     for dag_id in dags:
         topology.wait_for(f"{dag_id} to be parsed", lambda d=dag_id: topology.dag_parsed(d), 180)
