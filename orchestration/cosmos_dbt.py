@@ -166,18 +166,21 @@ def what_publish_waits_for(group: Any) -> Any:
     producer alone (it runs `dbt build`, tests included, and fails if any node fails);
     the model tasks after it only report what it did, and the marts are published while
     they do. In local mode the model tasks are the build: the whole group."""
-    producer = [t for t in _tasks(group) if t.task_id.endswith("dbt_producer_watcher")]
-    return producer[0] if producer else group
+    return _producer(group) or group
+
+
+def _producer(group: Any) -> Any:
+    """The group's build task in watcher mode (`dbt build`), else None."""
+    return next((t for t in _tasks(group) if t.task_id.endswith("dbt_producer_watcher")), None)
 
 
 def _producer_first(group: Any) -> None:
     """Make the dbt build upstream of the model tasks that have no other upstream task."""
     from airflow.sdk import TriggerRule
 
-    tasks = {t.task_id: t for t in _tasks(group)}
-    producer = next(t for tid, t in tasks.items() if tid.endswith("dbt_producer_watcher"))
+    producer = _producer(group)
     _quiet_progress_events(producer)
-    for task in tasks.values():
+    for task in _tasks(group):
         if task is producer or task.task_id.endswith("_done") or task.upstream_list:
             continue
         producer >> task
