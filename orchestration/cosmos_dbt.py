@@ -31,7 +31,7 @@ from typing import Any
 
 from orchestration.dbt_manifest import DBT_PROJECT_DIR, manifest_path
 from orchestration.pools import WAREHOUSE_POOL
-from qcity.settings import dbt_execution
+from qcity.settings import DBT_DEFAULTS, dbt_execution
 
 MODES = ("watcher", "local")
 
@@ -94,7 +94,7 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
             manifest_path=manifest_path(),
             project_name="qcity",
             install_dbt_deps=False,
-            env_vars={"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            env_vars=DBT_DEFAULTS,
         ),
         profile_config=ProfileConfig(
             profile_name="qcity",

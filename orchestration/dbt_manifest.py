@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qcity.settings import PROJECT_ROOT, dbt_manifest_dir, warehouse_path
+from qcity.settings import PROJECT_ROOT, dbt_environment, dbt_manifest_dir, warehouse_path
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 _PROJECT_PARTS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -56,10 +56,9 @@ def ensure_manifest(force: bool = False) -> Path:
     target = manifest_dir()
     target.mkdir(parents=True, exist_ok=True)
     env = {
-        **os.environ,
+        **dbt_environment(os.environ),
         # The profile names the warehouse; parsing does not open it.
         "QCITY_WAREHOUSE": str(warehouse_path().resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_LOG_PATH": str(target / "logs"),
     }
     command = [

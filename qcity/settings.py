@@ -119,6 +119,19 @@ def dbt_manifest_dir() -> Path:
     return Path(value).resolve() if value else PROJECT_ROOT / "dbt_project" / "target" / "cosmos"
 
 
+#: How every dbt run of ours starts where the environment does not say otherwise: no usage
+#: statistics, and dbt's own log file (`logs/dbt.log`) at `info`. dbt's default for that file,
+#: `debug`, writes every statement and event it fires: 17 % of a small `dbt build`'s CPU here
+#: (34.6 → 28.7 s for the 484 nodes). `--debug`, or DBT_LOG_LEVEL_FILE=debug, brings it back.
+DBT_DEFAULTS = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_LOG_LEVEL_FILE": "info"}
+
+
+def dbt_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """`base` (the process's environment, as a rule) with `DBT_DEFAULTS` where it has none;
+    usage statistics are never sent, whatever `base` says."""
+    return {**DBT_DEFAULTS, **base, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
 def dbt_execution() -> str:
     """How Cosmos runs dbt in the warehouse DAG, `watcher` or `local`, read when the DAG
     file is parsed (`QCITY_DBT_EXECUTION`, default `watcher`)."""

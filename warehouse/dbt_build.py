@@ -26,6 +26,7 @@ import duckdb
 import psycopg2
 import yaml
 
+from qcity import settings
 from qcity.settings import warehouse_path, warehouse_url
 from warehouse.connection import (
     POLL_SECONDS,
@@ -79,10 +80,9 @@ def prepare_warehouse(warehouse: Path, wait_seconds: float = 0.0) -> None:
 
 
 def dbt_environment(warehouse: Path | str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment dbt runs in: the warehouse path and no usage statistics sent."""
-    env = dict(os.environ)
+    """The environment dbt runs in: ours (`qcity.settings.dbt_environment`) and the warehouse."""
+    env = settings.dbt_environment(os.environ)
     env["QCITY_WAREHOUSE"] = str(warehouse)
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     if extra:
         env.update(extra)
     return env
