@@ -78,6 +78,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for tests in ordered for item in tests]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """What session fixtures write (Data Docs of their loads, reports) goes to the run's
+    temporary folder, not to the repo's build/: they are set up before `build_dir` applies."""
+    path = tmp_path_factory.mktemp("session-build")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QCITY_BUILD_DIR", str(path))
+        yield path
+
+
 @pytest.fixture(autouse=True)
 def build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Reports, workbooks and Data Docs of a test go to its own folder, never the repo's."""
