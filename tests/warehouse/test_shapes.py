@@ -213,6 +213,28 @@ def test_header_repeated_in_another_order_remaps_the_rows_after_it(
     assert _skipped(row) == {(None, "blank_row"): 1, (None, "repeated_header"): 1}
 
 
+def test_a_reordered_header_spelled_with_wide_spaces_is_still_found(
+    tmp_path: Path, loader, con
+) -> None:
+    """The search folds cells as headers are folded (NFKC, no whitespace) before comparing,
+    once per distinct value: the words of a re-ordered header with ideographic spaces and
+    padding are a header again, and the rows after it are read in its order."""
+    order = [1, 0, *range(2, len(MARKET_HEADER))]  # 抽检类型 before 抽样编号
+    spelled = [f" {MARKET_HEADER[i][0]}\u3000{MARKET_HEADER[i][1:]} " for i in order]
+    later = [[row[i] for i in order] for row in good_market_rows(3, prefix="L")]
+    path = write_csv(
+        tmp_path / "宽空格.csv", [MARKET_HEADER, *good_market_rows(3), spelled, *later]
+    )
+
+    result = loader.ingest(path)
+
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 6, 6)
+    kinds = con.execute("select distinct sampling_type from raw.market_sampling").fetchall()
+    assert kinds == [("food",)]
+    (row,) = _manifest(con, path.name)
+    assert _skipped(row) == {(None, "repeated_header"): 1}
+
+
 def test_repeated_header_with_a_new_column_rejects_with_a_reason(tmp_path: Path, loader) -> None:
     header = [h for h in MARKET_HEADER if h != "被抽样单位地址"]
     other = [*header[:-1], "规格型号"]  # a column the first table did not have
