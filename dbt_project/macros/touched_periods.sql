@@ -1,14 +1,16 @@
-{# Pre-hook of an aggregate mart incremental by period: delete its rows of the periods new
-   loads touched (`matches`: a condition on `target`, the mart's row, and `touched`, a row of
-   int_touched_periods); the run then appends them recomputed. A period with no row left
-   stays deleted. #}
-{% macro delete_touched_periods(matches) -%}
+{# Pre-hook of an aggregate model incremental by period (one row per source x county x
+   month, as int_monthly_outcomes and int_monthly_failures hold them): delete its rows of the
+   periods new loads touched, matched to int_touched_periods by source, county and month; the
+   run then appends them recomputed. A period with no row left stays deleted. #}
+{% macro delete_touched_periods() -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as target
         where exists (
             select 1
             from {{ ref('int_touched_periods') }} as touched
-            where {{ matches }}
+            where target.source = touched.source
+                and target.county_code is not distinct from touched.county_code
+                and target.month_start_date = touched.month_start_date
         )
     {%- endif -%}
 {%- endmacro %}

@@ -3,9 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_touched_periods('target.source = touched.source
-            and target.county_code is not distinct from touched.county_code
-            and target.month_start_date = touched.month_start_date') }}"
+        pre_hook="{{ delete_touched_periods() }}"
     )
 }}
 
