@@ -27,6 +27,7 @@ from ingestion.header import HeaderMatch
 from ingestion.hooks import run_hook
 from ingestion.hooks.base import RAW_PREFIX
 from ingestion.normalize.dates import add_days, parse_date, parse_relative_days
+from ingestion.normalize.folded_cells import folded_mask
 from ingestion.normalize.numbers import parse_integer, parse_number
 from ingestion.normalize.periods import parse_period
 from ingestion.normalize.places import resolve_county
@@ -330,8 +331,7 @@ def _is_header(header_cell: str) -> _CellTest:
     header = normalize_header(header_cell)
 
     def test(cells: pa.Array) -> pa.Array:
-        folded = pc.utf8_normalize(cells, form="NFKC")
-        return pc.equal(pc.replace_substring_regex(folded, pattern=r"\s+", replacement=""), header)
+        return pa.array(folded_mask(cells, lambda f: pc.equal(f, header), header.isascii()))
 
     return test
 

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from ingestion.errors import FileRejected
 from ingestion.header import MIN_MATCHES, HeaderMatch, match_row
+from ingestion.normalize.folded_cells import folded_hits
 from ingestion.normalize.text import normalize_header
 from ingestion.readers.base import RawBatch
 
@@ -41,24 +42,11 @@ def _any_ascii_word(contract_name: str) -> bool:
 
 def _header_word_cells(cells: pa.Array, contract_name: str) -> pa.Array:
     """Indices of the cells that read as one of the contract's header words once folded as
-    headers are (NFKC, no whitespace).
-
-    Folding is the dear part (two thirds of the read-ahead thread's time on a clean 1M-row
-    file when every cell was folded), so it runs once per distinct value, and not at all on
-    ASCII cells while no header word is ASCII: NFKC leaves ASCII as it is, so such a cell
-    cannot fold into a Chinese word."""
+    headers are (see ingestion.normalize.folded_cells)."""
     words = _header_words(contract_name)
-    positions = None
-    if not _any_ascii_word(contract_name):
-        positions = pc.indices_nonzero(pc.fill_null(pc.invert(pc.string_is_ascii(cells)), False))
-        cells = pc.take(cells, positions)
-    encoded = pc.dictionary_encode(cells)
-    folded = pc.replace_substring_regex(
-        pc.utf8_normalize(encoded.dictionary, form="NFKC"), pattern=r"\s+", replacement=""
+    return folded_hits(
+        cells, lambda folded: pc.is_in(folded, value_set=words), _any_ascii_word(contract_name)
     )
-    is_word = pc.is_in(folded, value_set=words)
-    hits = pc.indices_nonzero(pc.fill_null(pc.take(is_word, encoded.indices), False))
-    return hits if positions is None else pc.take(positions, hits)
 
 
 def remap_repeated_headers(batches: Iterator[RawBatch], match: HeaderMatch) -> Iterator[RawBatch]:

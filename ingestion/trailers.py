@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.contracts import common_rules
+from ingestion.normalize.folded_cells import folded_mask
 from ingestion.normalize.text import squeeze
 
 
@@ -49,8 +50,9 @@ def trailer_rows(table: pa.Table) -> np.ndarray:
         if first.null_count == 0:
             break
     assert first is not None
-    folded = pc.replace_substring_regex(
-        pc.utf8_normalize(first, form="NFKC"), pattern=r"\s+", replacement=""
+    pattern = _pattern()
+    return folded_mask(
+        first,
+        lambda folded: pc.match_substring_regex(folded, pattern=pattern),
+        any(p.isascii() for p in _prefixes()),
     )
-    found = pc.fill_null(pc.match_substring_regex(folded, pattern=_pattern()), False)
-    return found.to_numpy(zero_copy_only=False)
