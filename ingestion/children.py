@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -45,24 +46,26 @@ def split_items(child: ChildTable, text: str) -> list[tuple[str | None, ...]]:
 
 
 def child_rows(child: ChildTable, parents: pa.Table) -> pa.Table:
-    """One row per item of every parent row whose `from_column` is filled."""
+    """One row per item of every parent row whose `from_column` is filled.
+
+    Each distinct cell is split once and its items are gathered for every row that holds
+    it: a month's failed samples repeat a few hundred item texts over thousands of rows."""
     subset = parents.filter(pc.is_valid(parents[child.from_column]))
-    keys = [k.name for k in child.key]
-    out: dict[str, list] = {name: [] for name in [*keys, child.sequence, *child.fields]}
-    out["_row_number"] = []
-    key_values = [subset[k].to_pylist() for k in keys]
-    texts = subset[child.from_column].to_pylist()
-    numbers = subset["_row_number"].to_pylist()
-    for index, text in enumerate(texts):
-        for seq, item in enumerate(split_items(child, text), start=1):
-            for k, values in zip(keys, key_values, strict=True):
-                out[k].append(values[index])
-            out[child.sequence].append(seq)
-            for name, value in zip(child.fields, item, strict=True):
-                out[name].append(value)
-            out["_row_number"].append(numbers[index])
-    types = {k: subset.schema.field(k).type for k in keys}
-    types |= {child.sequence: pa.int32(), "_row_number": pa.int32()}
-    return pa.table(
-        {name: pa.array(values, types.get(name, pa.string())) for name, values in out.items()}
-    )
+    encoded = pc.dictionary_encode(subset[child.from_column]).combine_chunks()
+    split = [split_items(child, text) for text in encoded.dictionary.to_pylist()]
+    per_text = np.array([len(items) for items in split], dtype=np.int64)
+    first_item = np.concatenate([[0], np.cumsum(per_text)[:-1]]).astype(np.int64)
+    text_of_row = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    items_of_row = per_text[text_of_row]
+    row = np.repeat(np.arange(len(text_of_row)), items_of_row)
+    start_of_row = np.repeat(np.cumsum(items_of_row) - items_of_row, items_of_row)
+    sequence = np.arange(len(row)) - start_of_row  # 0-based place of the item in its cell
+    item = pa.array(first_item[text_of_row[row]] + sequence)
+    rows = pa.array(row)
+    flat = [values for items in split for values in items]
+    columns = {k.name: subset[k.name].take(rows) for k in child.key}
+    columns[child.sequence] = pa.array(sequence + 1, pa.int32())
+    for position, name in enumerate(child.fields):
+        columns[name] = pa.array([values[position] for values in flat], pa.string()).take(item)
+    columns["_row_number"] = subset["_row_number"].take(rows).cast(pa.int32())
+    return pa.table(columns)

@@ -198,6 +198,44 @@ def test_a_child_table_is_keyed_by_the_parents_whole_natural_key() -> None:
     assert split_items(child, "茶/2\n糖/1") == [("茶", "2"), ("糖", "1")]  # a line break too
 
 
+def test_rows_sharing_a_cell_each_get_its_items_in_their_own_order() -> None:
+    """A cell text is split once for all the rows that hold it (a month's failures repeat
+    a few item texts): each row still gets every item, under its own key and row number,
+    in file order, across the chunks of a batch, and a cell of separators alone none."""
+    child = contract().child_tables[0]
+    parents = pa.Table.from_batches(
+        [
+            pa.record_batch(
+                {
+                    "visit_no": ["V1", "V2", "V3"],
+                    "line_no": pa.array([1, 1, 2], pa.int32()),
+                    "items": ["茶/2，糖/1", "，，", "茶/2，糖/1"],
+                    "_row_number": pa.array([3, 4, 5], pa.int32()),
+                }
+            ),
+            pa.record_batch(
+                {
+                    "visit_no": ["V4", "V5"],
+                    "line_no": pa.array([1, 1], pa.int32()),
+                    "items": ["盐", "茶/2，糖/1"],
+                    "_row_number": pa.array([6, 7], pa.int32()),
+                }
+            ),
+        ]
+    )
+    rows = child_rows(child, parents).to_pylist()
+    assert [(r["visit_no"], r["item_seq"], r["item"], r["_row_number"]) for r in rows] == [
+        ("V1", 1, "茶", 3),
+        ("V1", 2, "糖", 3),
+        ("V3", 1, "茶", 5),
+        ("V3", 2, "糖", 5),
+        ("V4", 1, "盐", 6),
+        ("V5", 1, "茶", 7),
+        ("V5", 2, "糖", 7),
+    ]
+    assert [r["line_no"] for r in rows] == [1, 1, 2, 2, 1, 1, 1]
+
+
 # -- relative dates -----------------------------------------------------------------------
 
 
