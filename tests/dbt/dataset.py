@@ -271,7 +271,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], load: 
 
 
 def write_loads(con: duckdb.DuckDBPyConnection, loads: list[Load]) -> None:
-    """Write each load's rows, failed items, quarantined rows and manifest entry."""
+    """Write each load's rows, failed items, quarantined rows and manifest entry; the load
+    id sequence is moved past their ids, so a loader's later load gets an id of its own."""
+    top = max((load.load_id for load in loads), default=0)
+    con.execute("select max(nextval('audit.load_id_seq')) from range(?)", [top])
     for load in loads:
         if load.status == "loaded":
             _insert(con, f"raw.{load.source}", load.rows, load)

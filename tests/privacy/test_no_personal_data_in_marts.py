@@ -1,12 +1,19 @@
-"""Planted personal data reaches no mart, serving copy, PostgreSQL table or dashboard.
+"""Planted personal data reaches no mart, serving copy, PostgreSQL table or dashboard; a
+NUL byte in a cell, removed while parsing, lets PostgreSQL take the rows.
 
 Every free-text column of every source (ingestion.privacy.free_text_columns: the contracts'
 string columns outside the natural key) and audit.quarantine's value get mobile numbers in
 every spelling, ID numbers, labelled names and individual businesses, on top of the dbt
-tests' first batch and the housing example (tests/dbt/housing.py). One build per engine
-(module-scoped): DuckDB with its serving copy and dashboard, then PostgreSQL (`qcity build
+tests' first batch and the housing example (tests/dbt/housing.py). A market export with
+NUL and other control characters in its cells is loaded beside them by the loader itself.
+One build per engine (module-scoped, shared by both concerns: each build is most of this
+module's time): DuckDB with its serving copy and dashboard, then PostgreSQL (`qcity build
 --target postgres`), then `qcity publish --postgres` into a second database. Every relation
 of every `marts` schema is scanned.
+
+PostgreSQL refuses NUL in any text value ("invalid byte sequence for encoding UTF8: 0x00");
+before the parser removed them, one such cell passed validation and then blocked `qcity
+build --target postgres` and `qcity publish --postgres` until someone deleted rows by hand.
 """
 
 from __future__ import annotations
@@ -23,10 +30,12 @@ from typer.testing import CliRunner
 from ingestion.contracts import get_contract
 from ingestion.privacy import all_free_text_columns
 from qcity.cli import app
+from tests.conftest import LOAD_DAY, MARKET_HEADER, good_market_rows, market_row, write_csv
 from tests.dbt.conftest import dbt_paths, new_warehouse, qcity_build
 from tests.dbt.dataset import FIRST_BATCH, Load, write_loads
 from tests.dbt.housing import HOUSING_LOADS
 from tests.postgres import drop_role, postgres_rows, reader_role_name, throwaway_database
+from warehouse.load import Loader, LoadResult
 from warehouse.postgres_copy import PostgresSettings, drop_database
 
 #: (cell text, the personal data in it that must not come out)
@@ -72,6 +81,21 @@ class Published:
     dashboard: Path
     built_on_postgres: PostgresSettings
     published_to_postgres: PostgresSettings
+    with_nul_bytes: LoadResult
+
+
+def _load_cells_with_nul_bytes(con: duckdb.DuckDBPyConnection, folder: Path) -> LoadResult:
+    """A market export with NUL and other control characters in two loaded rows and in the
+    date of one quarantined row, loaded by the loader like any file."""
+    nul_product = market_row("N1")
+    nul_product[2] = "芹\x00菜"
+    nul_unit = market_row("N2")
+    nul_unit[3] = "某某\x00超市\x01"
+    bad_date = market_row("N3", date="2025-13-\x0001")  # quarantined: its value goes to audit too
+    path = write_csv(
+        folder / "抽检.csv", [MARKET_HEADER, nul_product, nul_unit, bad_date, *good_market_rows(20)]
+    )
+    return Loader(con, now=lambda: LOAD_DAY).ingest(path)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +108,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         assert con.execute(
             "select count(*) from raw.market_sampling where remarks is not null"
         ).fetchone()[0]
+        with_nul_bytes = _load_cells_with_nul_bytes(con, base)
     build_db = next(throwaway_database("qcity_privacy_build"))
     publish_db = next(throwaway_database("qcity_privacy_publish"))
     role = reader_role_name("priv")
@@ -106,7 +131,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         assert result.exit_code == 0, result.output
         [serving] = (base / "serving").glob("*.duckdb")
         yield Published(
-            warehouse, serving, base / "build" / "report" / "index.html", build_db, publish_db
+            warehouse,
+            serving,
+            base / "build" / "report" / "index.html",
+            build_db,
+            publish_db,
+            with_nul_bytes,
         )
     finally:
         for settings in (build_db, publish_db):
@@ -178,3 +208,30 @@ def test_no_postgres_mart_shows_personal_data(published: Published) -> None:
 def test_the_dashboard_shows_no_personal_data(published: Published) -> None:
     html = published.dashboard.read_text(encoding="utf-8")
     assert [s for s in FORBIDDEN if s in html] == []
+
+
+# -- control characters -------------------------------------------------------------------
+
+
+def test_a_nul_byte_in_a_cell_reaches_postgres_without_it(published: Published) -> None:
+    result = published.with_nul_bytes
+    assert result.status == "loaded", result.error
+    assert (result.rows_loaded, result.rows_quarantined) == (22, 1)
+    assert result.control_chars_removed == 4
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
+        assert con.execute(
+            "select product_name, sampled_unit from raw.market_sampling where sample_id in "
+            "('N1', 'N2') order by sample_id"
+        ).fetchall() == [("芹菜", "某某超市"), ("芹菜", "某某超市")]
+        assert con.execute(
+            "select control_chars_removed from audit.file_manifest where load_id = ?",
+            [result.load_id],
+        ).fetchall() == [(4,)]
+        assert con.execute(
+            "select count(*) from audit.quarantine where value like '%\x00%'"
+        ).fetchall() == [(0,)]
+    # both PostgreSQL databases took the rows: the build's and the publication's
+    for settings in (published.built_on_postgres, published.published_to_postgres):
+        assert postgres_rows(
+            settings, "select product_name from marts.fct_market_samples where sample_id = 'N1'"
+        ) == [("芹菜",)]
