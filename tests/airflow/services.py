@@ -49,8 +49,8 @@ PROCESSES = {
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer"],
 }
-#: A Celery worker (`Topology.workers` adds its node name).
-WORKER = ["celery", "worker", "--concurrency", "2", "--without-mingle", "--without-gossip"]
+#: A Celery worker (`Topology.workers` adds its node name and concurrency).
+WORKER = ["celery", "worker", "--without-mingle", "--without-gossip"]
 
 #: What the Celery provider logs for each task a worker takes: the task instance's id.
 _EXECUTING = re.compile(r"Executing workload in Celery: .*?\bti=\w+\(id=UUID\('([0-9a-f-]{36})'\)")
@@ -237,9 +237,11 @@ class Topology:
             raise RuntimeError(f"ensure_pool: {done.stdout}\n{done.stderr}")
 
     @contextlib.contextmanager
-    def workers(self, count: int, env: dict[str, str]) -> Iterator[list[Worker]]:
-        """`count` Celery workers loading into the warehouse `env` names (the pool set
-        for it first), stopped when the block ends."""
+    def workers(
+        self, count: int, env: dict[str, str], concurrency: int = 2
+    ) -> Iterator[list[Worker]]:
+        """`count` Celery workers of `concurrency` task processes each, loading into the
+        warehouse `env` names (the pool set for it first), stopped when the block ends."""
         self.set_pool(env)
         started = []
         try:
@@ -253,7 +255,8 @@ class Topology:
                     "TMPDIR": str(folder / "tmp"),
                     "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
                 }
-                args = [*WORKER, "--celery-hostname", f"{name}@%h"]
+                args = [*WORKER, "--concurrency", str(concurrency)]
+                args += ["--celery-hostname", f"{name}@%h"]
                 process = self._spawn(args, worker_env, folder / "worker.log")
                 started.append(Worker(name, folder, process))
                 self.started_workers.append(started[-1])

@@ -177,7 +177,10 @@ def test_two_celery_workers_load_into_one_postgres_warehouse_at_once(
     for dag_id in dags:
         topology.wait_for(f"{dag_id} to be parsed", lambda d=dag_id: topology.dag_parsed(d), 180)
 
-    with topology.workers(2, env) as workers:
+    # One task at a time per worker: while one loads, the next load queued can only go to
+    # the other. With two each, a worker free again in a second (a small file loads that
+    # fast now) could take every load one after another, and the spread would be luck.
+    with topology.workers(2, env, concurrency=1) as workers:
         slots = topology.request("GET", "/api/v2/pools/qcity_warehouse")["slots"]
         t0 = time.monotonic()
         runs = {dag_id: topology.trigger(dag_id) for dag_id in dags}
