@@ -51,17 +51,22 @@
    DuckDB skip the row groups of older loads); -1 (so every row is new) on a full scan: var
    full_scan, --full-refresh, or a project whose files changed since that build (var
    project_hash, which `qcity build` passes), or no build_state yet (`dbt compile` on a new
-   warehouse). Read at run time, after on-run-start; parsing sees -1. #}
+   warehouse). Read at run time, after on-run-start, once per invocation (run_memo: it
+   moves only in on-run-end, after every caller); parsing sees -1. #}
 {% macro built_load_id() -%}
     {%- set state = build_state_relation() -%}
     {%- if not execute or var('full_scan', false) or flags.FULL_REFRESH
         or adapter.get_relation(state.database, state.schema, state.identifier) is none -%}
         {{- return(-1) -}}
     {%- endif -%}
-    {%- set hash = var('project_hash', none) -%}
-    {%- set found = run_query(
-        "select max(case when " ~ ("project_hash = '" ~ hash ~ "'" if hash else "true")
-        ~ " then built_load_id else -1 end) from " ~ state
-    ).columns[0].values()[0] -%}
-    {{- return(-1 if found is none else found | int) -}}
+    {%- set memo = run_memo() -%}
+    {%- if 'built_load_id' not in memo -%}
+        {%- set hash = var('project_hash', none) -%}
+        {%- set found = run_query(
+            "select max(case when " ~ ("project_hash = '" ~ hash ~ "'" if hash else "true")
+            ~ " then built_load_id else -1 end) from " ~ state
+        ).columns[0].values()[0] -%}
+        {%- do memo.update({'built_load_id': -1 if found is none else found | int}) -%}
+    {%- endif -%}
+    {{- return(memo['built_load_id']) -}}
 {%- endmacro %}

@@ -57,8 +57,7 @@
             rows of the new keys (the view ranks every version: slower, but its columns) -#}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ new_keys ~ ') as new_rows') -%}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- set load_column = 'load_id' if 'load_id' in columns else ('latest_load_id' if 'latest_load_id' in columns else none) -%}
+    {%- set load_column = load_column_of(relation) -%}
     {%- if not load_column -%}
         {%- do return(relation) -%}
     {%- endif -%}
@@ -73,4 +72,16 @@
         {%- do return('(select * from ' ~ relation ~ ' as all_rows where exists (select 1 from ' ~ relation ~ ' as new_keys where new_keys.' ~ load_column ~ ' > ' ~ built_load_id() ~ ' and ' ~ matches | join(' and ') ~ ')) as new_rows') -%}
     {%- endif -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ load_column ~ ' > ' ~ built_load_id() ~ ') as new_rows') -%}
+{%- endmacro %}
+
+{# The relation's load id column (load_id, else latest_load_id), or none: looked up once per
+   relation and invocation (run_memo; a tested model is built before any of its tests). #}
+{% macro load_column_of(relation) -%}
+    {%- set memo = run_memo() -%}
+    {%- set key = 'load_column:' ~ relation -%}
+    {%- if key not in memo -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- do memo.update({key: 'load_id' if 'load_id' in columns else ('latest_load_id' if 'latest_load_id' in columns else none)}) -%}
+    {%- endif -%}
+    {{- return(memo[key]) -}}
 {%- endmacro %}

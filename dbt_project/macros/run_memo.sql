@@ -1,0 +1,15 @@
+{# A dict that lives as long as this dbt invocation, for values a build would otherwise
+   query once per data test: the watermark (built_load_id) and whether a tested relation
+   has a load id column (new_rows_of). Four hundred tests made ~530 such metadata queries a
+   build, each with its events and a result table: ~10 % of a build's CPU.
+
+   `graph` (dbt's flat graph) is the one dict every node of an invocation shares, and every
+   invocation builds its own (from the parsed manifest), so nothing carries over from one
+   run to the next, not even within one process (dbtRunner, Cosmos). Two threads filling
+   the same entry at once compute the same value. #}
+{% macro run_memo() -%}
+    {%- if 'qcity_run_memo' not in graph -%}
+        {%- do graph.update({'qcity_run_memo': {}}) -%}
+    {%- endif -%}
+    {{- return(graph['qcity_run_memo']) -}}
+{%- endmacro %}
