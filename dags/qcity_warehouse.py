@@ -7,7 +7,7 @@ from the marts. The work is in `orchestration`; this file only wires tasks.
 
 from __future__ import annotations
 
-from airflow.sdk import AssetAny, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
 from orchestration.cosmos_dbt import dbt_task_group, execution_mode, what_publish_waits_for
 from orchestration.dag_settings import (
@@ -15,9 +15,9 @@ from orchestration.dag_settings import (
     MARTS_ASSET,
     START_DATE,
     TAGS_WAREHOUSE,
+    AnyRawTable,
     landing_folders,
     local_day,
-    raw_asset,
 )
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.warehouse_doc import WAREHOUSE_DOC
@@ -28,7 +28,7 @@ RAW_ASSETS = sorted({s for f in landing_folders() for s in f.sources})
 @dag(
     dag_id="qcity_warehouse",
     description="dbt build of the indicator marts, then the published copies",
-    schedule=AssetAny(*(raw_asset(s) for s in RAW_ASSETS)),
+    schedule=AnyRawTable(RAW_ASSETS),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
