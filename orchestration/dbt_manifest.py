@@ -15,9 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qcity.settings import PROJECT_ROOT, dbt_environment, dbt_manifest_dir, warehouse_path
+from qcity.settings import DBT_PROJECT_DIR, dbt_environment, dbt_manifest_dir, warehouse_path
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 _PROJECT_PARTS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml")
 

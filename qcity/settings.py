@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The dbt project qcity builds (models, macros, seeds, profiles.yml).
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
 def warehouse_path() -> Path:

@@ -27,7 +27,7 @@ import psycopg2
 import yaml
 
 from qcity import settings
-from qcity.settings import warehouse_path, warehouse_url
+from qcity.settings import DBT_PROJECT_DIR, warehouse_path, warehouse_url
 from warehouse.connection import (
     POLL_SECONDS,
     TARGETS,
@@ -47,7 +47,6 @@ from warehouse.postgres_copy import (
 if TYPE_CHECKING:
     from warehouse.pg_load import PgConnection
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 #: Set for a build of what new loads touched (dbt_project/macros/build_state.sql).
 NEW_LOADS_SELECTED = "QCITY_DBT_NEW_LOADS_SELECTED"
 #: The advisory lock a build holds in a PostgreSQL warehouse: one build at a time.
