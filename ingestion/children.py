@@ -54,7 +54,7 @@ def child_rows(child: ChildTable, parents: pa.Table) -> pa.Table:
     encoded = pc.dictionary_encode(subset[child.from_column]).combine_chunks()
     split = [split_items(child, text) for text in encoded.dictionary.to_pylist()]
     per_text = np.array([len(items) for items in split], dtype=np.int64)
-    first_item = np.concatenate([[0], np.cumsum(per_text)[:-1]]).astype(np.int64)
+    first_item = np.cumsum(per_text) - per_text  # where each text's items start in `flat`
     text_of_row = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     items_of_row = per_text[text_of_row]
     row = np.repeat(np.arange(len(text_of_row)), items_of_row)

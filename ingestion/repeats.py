@@ -81,7 +81,6 @@ def _header_rows(batch: RawBatch, match: HeaderMatch) -> list[tuple[int, Layout]
         cells = table.column(position).combine_chunks()
         candidates.update(_header_word_cells(cells, match.contract.name).to_pylist())
     found = []
-    found = []
     for index in sorted(candidates):
         cells = [table.column(c)[index].as_py() or "" for c in range(table.num_columns)]
         again = match_row(match.contract, cells, match.row_index)
