@@ -19,15 +19,13 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ingestion.contracts import ColumnType, Contract, all_contracts, common_rules
 from ingestion.contracts.schema import PersonalDataRules
+from qcity.settings import DBT_PROJECT_DIR
 
-MACRO_PATH = (
-    Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "personal_data_rules.sql"
-)
+MACRO_PATH = DBT_PROJECT_DIR / "macros" / "personal_data_rules.sql"
 
 #: audit.quarantine carries a cell's text as sent; staging masks it like any free text.
 QUARANTINE_TEXT_COLUMNS: tuple[str, ...] = ("value",)

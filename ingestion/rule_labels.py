@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 from ingestion.contracts import messages
+from qcity.settings import DBT_PROJECT_DIR
 
-SEED_PATH = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "quality_rules.csv"
+SEED_PATH = DBT_PROJECT_DIR / "seeds" / "quality_rules.csv"
 
 
 def render() -> str:

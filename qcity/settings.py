@@ -118,7 +118,7 @@ def dbt_manifest_dir() -> Path:
     """Where `dbt parse` writes the manifest Cosmos reads (`QCITY_DBT_MANIFEST_DIR`, default
     `dbt_project/target/cosmos/`)."""
     value = os.environ.get("QCITY_DBT_MANIFEST_DIR")
-    return Path(value).resolve() if value else PROJECT_ROOT / "dbt_project" / "target" / "cosmos"
+    return Path(value).resolve() if value else DBT_PROJECT_DIR / "target" / "cosmos"
 
 
 #: How every dbt run of ours starts where the environment does not say otherwise: no usage

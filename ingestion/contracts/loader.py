@@ -10,10 +10,11 @@ from pathlib import Path
 import yaml
 
 from ingestion.contracts.schema import CommonRules, Contract, County, Indicator
+from qcity.settings import DBT_PROJECT_DIR
 
 CONTRACTS_DIR = Path(__file__).parent
 #: Reference data shared with dbt (seeds are the single place counties and indicators live).
-SEEDS_DIR = CONTRACTS_DIR.parent.parent / "dbt_project" / "seeds"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 SOURCES_DIR = CONTRACTS_DIR / "sources"
 
 
