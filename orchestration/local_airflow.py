@@ -36,6 +36,17 @@ NO_TRACKING = {
     "GX_ANALYTICS_ENABLED": "false",
 }
 
+#: Cosmos, wherever the warehouse DAG runs (docker-compose.yml sets the same): no `dbt ls`
+#: cache, no lineage log noise, and no XCom backup of the watcher build. That backup lets a
+#: retried build restore what it reported; our dbt tasks never retry (orchestration.
+#: cosmos_dbt), and Cosmos writes it by re-saving every result so far to an Airflow Variable
+#: on each result, ~200 ever larger writes a build (9 s of the Airflow end-to-end tests' CPU).
+COSMOS_SETTINGS = {
+    "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
+    "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+    "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
+}
+
 
 #: `make airflow`'s UI listens on this machine only (qcity.settings.airflow_host).
 DEFAULT_API_HOST = DEFAULT_AIRFLOW_HOST
@@ -68,9 +79,7 @@ def airflow_env(home: Path | None = None, sql_alchemy_conn: str | None = None) -
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "True",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-        # Cosmos: no lineage warnings, no remote caching.
-        "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
-        "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        **COSMOS_SETTINGS,
         "AIRFLOW__OPENLINEAGE__DISABLED": "True",
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "qcity",
     }

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.local_airflow import DAGS_FOLDER, NO_TRACKING, PROJECT_ROOT
+from orchestration.local_airflow import COSMOS_SETTINGS, DAGS_FOLDER, NO_TRACKING, PROJECT_ROOT
 
 #: See orchestration/celery_compat/sitecustomize.py (Celery 5.7 vs the Celery provider).
 CELERY_COMPAT = PROJECT_ROOT / "orchestration" / "celery_compat"
@@ -177,7 +177,7 @@ class Topology:
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "False",
+            **COSMOS_SETTINGS,
             "AIRFLOW__OPENLINEAGE__DISABLED": "True",
         }
 

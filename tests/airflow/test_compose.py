@@ -42,6 +42,13 @@ def test_compose_uses_celery_postgres_redis_and_the_warehouse_pool() -> None:
     assert "airflow db migrate" in init and "ensure_pool()" in init
 
 
+def test_compose_configures_cosmos_as_make_airflow_does() -> None:
+    from orchestration.local_airflow import COSMOS_SETTINGS
+
+    env = compose()["x-airflow-common"]["environment"]
+    assert {key: env.get(key) for key in COSMOS_SETTINGS} == COSMOS_SETTINGS
+
+
 def test_the_warehouse_is_a_postgres_database_of_its_own() -> None:
     services = compose()["services"]
     warehouse = services["warehouse-db"]
