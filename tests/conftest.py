@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -20,6 +22,12 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 from warehouse.connection import connect
 from warehouse.load import Loader
 
+#: dbt's unit tests depend on the project's code alone: the ~30 builds of the suite would run
+#: the same twelve again each time (~4 s of CPU a build). Every dbt run here leaves them out,
+#: except the shared builds that tests/dbt/test_unit_tests.py reads (`with_unit_tests`).
+UNIT_TESTS_LEFT_OUT = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
+os.environ.update(UNIT_TESTS_LEFT_OUT)
+
 # Hypothesis's default 200 ms deadline per example is a timing assertion: on two cores
 # shared with Airflow and dbt it fails property tests that are right, just late.
 settings.register_profile("qcity", deadline=None)
@@ -27,6 +35,15 @@ settings.load_profile("qcity")
 
 #: Loads in tests happen on a fixed day so "not in the future" rules are reproducible.
 LOAD_DAY = datetime(2025, 11, 1, 9, 0, 0)
+
+
+@contextmanager
+def with_unit_tests() -> Iterator[None]:
+    """dbt runs in this block run the unit tests as the product does (see UNIT_TESTS_LEFT_OUT)."""
+    with mock.patch.dict(os.environ):
+        for name in UNIT_TESTS_LEFT_OUT:
+            os.environ.pop(name, None)
+        yield
 
 
 def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8") -> Path:

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from qcity.cli import app
 from sample_data import generate_exports
-from tests.conftest import LOAD_DAY
+from tests.conftest import LOAD_DAY, with_unit_tests
 from tests.dbt.dataset import FIRST_BATCH, SECOND_BATCH, write_loads
 from tests.postgres import (
     export_files,
@@ -93,7 +93,7 @@ def _build_first_batch(base: Path) -> None:
     warehouse = base / "qcity.duckdb"
     with new_warehouse(warehouse) as con:
         write_loads(con, FIRST_BATCH)
-    with dbt_paths(base / "first"):
+    with dbt_paths(base / "first"), with_unit_tests():
         qcity_build(warehouse)
     shutil.copy(warehouse, base / "first_batch.duckdb")
 
@@ -158,7 +158,7 @@ def postgres_built(
     shutil.copy(duckdb_built.warehouse, second)
     with dbt_paths(base / "first"):
         qcity_build(first, "--target", "postgres", env=env)
-    with dbt_paths(base / "second") as target:
+    with dbt_paths(base / "second") as target, with_unit_tests():
         qcity_build(second, "--target", "postgres", env=env)
     return Built(duckdb_built.warehouse, target)
 
