@@ -171,18 +171,38 @@ def project_hash() -> str:
 _NOT_PROJECT_FILES = {"target", "logs", "dbt_packages", ".user.yml"}
 
 
-def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
-    """The dbt selectors of what loads since the last complete build touched, or None for all.
+@dataclass(frozen=True)
+class NewLoadsBuild:
+    """A build of what the loads since the last complete build touched (`new_loads_build`)."""
+
+    select: list[str]
+    #: The newest load the selection saw: the watermark moves up to it, not to a load that
+    #: arrived while dbt started and whose models were not selected.
+    newest_load_id: int
+    #: Unit tests depend on the code alone, and ran in that last complete build.
+    exclude: tuple[str, ...] = ("resource_type:unit_test",)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """An environment variable, not a var: changed vars make dbt parse the project anew."""
+        return {NEW_LOADS_SELECTED: str(self.newest_load_id)}
+
+
+def new_loads_build(warehouse: Path, project: str) -> NewLoadsBuild | None:
+    """What loads since the last complete build touched, or None to build everything.
 
     The last complete build is the warehouse's `build_state.watermark` (dbt_project/macros/
     build_state.sql). None (build everything) when there is none, or the project's files
     changed since (`project` is their hash). Otherwise every model downstream of each source
     with a new load, and always of the ingestion audit and of the models judged as of the
     build day (tag `as_of_day`: days since the last delivery, findings past their deadline),
-    which change with the calendar even when no file came. Unit tests depend on the code
-    alone and ran in that build.
+    which change with the calendar even when no file came. Used by `qcity build` and by the
+    Airflow warehouse DAG's build (orchestration.cosmos_dbt).
     """
-    con = connect(warehouse, read_only=True)
+    # Read-write, as dbt opens it: DuckDB refuses a read-only connection in a process that
+    # still holds the file read-write (the Airflow warehouse DAG under `dag.test`, whose
+    # earlier build's dbt connection stays open in the same process).
+    con = connect(warehouse)
     try:
         state = con.execute(
             "select max(built_load_id), max(project_hash) from build_state.watermark"
@@ -192,20 +212,19 @@ def new_load_selectors(warehouse: Path, project: str) -> list[str] | None:
     else:
         if state is None or state[0] < 0 or state[1] != project:
             return None
-        sources = con.execute(
-            "select distinct source from audit.file_manifest where load_id > ? "
-            "and source is not null order by source",
-            [state[0]],
-        ).fetchall()
+        newest, sources = con.execute(
+            "select coalesce(max(load_id), ?), list(distinct source order by source) "
+            "filter (where source is not null) from audit.file_manifest where load_id > ?",
+            [state[0], state[0]],
+        ).fetchone()
     finally:
         con.close()
+    sources = sources or []
     declared = dbt_source_tables()
-    if any(source not in declared for (source,) in sources):
+    if any(source not in declared for source in sources):
         return None  # a load no dbt source names: build everything rather than skip it
-    return [f"source:*.{source}*+" for (source,) in sources] + [
-        "source:ingestion_audit+",
-        "tag:as_of_day+",
-    ]
+    select = [f"source:*.{source}*+" for source in sources]
+    return NewLoadsBuild([*select, "source:ingestion_audit+", "tag:as_of_day+"], newest)
 
 
 def dbt_source_tables() -> set[str]:
@@ -267,16 +286,14 @@ def build(
             rows_copied = copy_schemas(warehouse, settings, full=full_copy)
         except PostgresCopyError as exc:
             raise BuildError(str(exc)) from exc
-    new_loads_only = False
+    new_loads = None
     if not select and not full_refresh and not full_scan and target == "duckdb":
-        new_loads = new_load_selectors(warehouse, variables["project_hash"])
-        if new_loads is not None:
-            select, new_loads_only = new_loads, True
-            # An environment variable, not a var: changed vars make dbt parse the project anew.
-            env = {**(env or {}), NEW_LOADS_SELECTED: "1"}
+        new_loads = new_loads_build(warehouse, variables["project_hash"])
+    if new_loads is not None:
+        select, env = new_loads.select, {**(env or {}), **new_loads.env}
     args = dbt_build_args(full_refresh, select, variables)
-    if new_loads_only:
-        args += ["--exclude", "resource_type:unit_test"]
+    if new_loads is not None:
+        args += ["--exclude", *new_loads.exclude]
     while True:
         completed = run_dbt(args, warehouse, target=target, env=env, capture=capture)
         output = (completed.stdout or "") + (completed.stderr or "")

@@ -6,8 +6,9 @@
    on-run-start notes the highest load id the build starts from; on-run-end moves
    built_load_id up to it only when the build was complete for those loads: a `dbt build`
    with every node passing, of the whole project or of what `qcity build` selected for the
-   new loads (environment variable QCITY_DBT_NEW_LOADS_SELECTED=1). Anything else leaves it, so the next build looks at
-   the same loads again. #}
+   new loads (environment variable QCITY_DBT_NEW_LOADS_SELECTED: the newest load id that
+   selection saw, so a load that lands while dbt starts stays new for the next build).
+   Anything else leaves it, so the next build looks at the same loads again. #}
 
 {% macro build_state_relation() -%}
     {{- return(api.Relation.create(database=target.database, schema='build_state', identifier='watermark', type='table')) -}}
@@ -25,7 +26,12 @@
     insert into {{ state }} (built_load_id)
     select -1 where not exists (select 1 from {{ state }});
     update {{ state }}
-    set started_load_id = (select coalesce(max(load_id), -1) from {{ source('ingestion_audit', 'file_manifest') }})
+    set started_load_id = (
+        select coalesce(max(load_id), -1) from {{ source('ingestion_audit', 'file_manifest') }}
+        {%- if execute and env_var('QCITY_DBT_NEW_LOADS_SELECTED', '') %}
+        where load_id <= {{ env_var('QCITY_DBT_NEW_LOADS_SELECTED') | int }}
+        {%- endif %}
+    )
 {%- endmacro %}
 
 {% macro end_build_state(results) -%}
@@ -34,7 +40,7 @@
     {%- if execute -%}
         {#- read at run time only: an environment variable read while parsing is tracked -#}
         {%- set complete = flags.WHICH == 'build'
-            and (not invocation_args_dict.get('select') or env_var('QCITY_DBT_NEW_LOADS_SELECTED', '') == '1')
+            and (not invocation_args_dict.get('select') or env_var('QCITY_DBT_NEW_LOADS_SELECTED', '') != '')
             and results | rejectattr('status', 'in', passed) | list | length == 0 -%}
     {%- endif -%}
     {%- if complete -%}

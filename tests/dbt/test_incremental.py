@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from tests.dbt.conftest import Built, dbt_paths, new_warehouse, qcity_build, query
-from tests.dbt.dataset import THIRD_BATCH, write_loads
+from tests.dbt.dataset import THIRD_BATCH, Load, _agri, write_loads
 from tests.shared import built_once
-from warehouse.dbt_build import run_dbt
+from warehouse.dbt_build import build_vars, dbt_build_args, new_loads_build, project_hash, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -238,3 +238,33 @@ def test_a_new_row_repeating_an_old_key_fails_the_uniqueness_test(
     new = _dbt_test(warehouse, tmp_path / "new")
     assert new.returncode == 1, new.stdout
     assert "unique_fct_market_samples_sample_id" in new.stdout
+
+
+def test_a_load_landing_while_dbt_starts_stays_new_for_the_next_build(
+    third_day: tuple[Built, Built], tmp_path: Path
+) -> None:
+    """The watermark moves to the newest load the selection saw, not to one that arrived
+    between the selection and dbt's start, whose source was not selected."""
+    daily, _ = third_day
+    warehouse = tmp_path / "qcity.duckdb"
+    shutil.copy(daily.warehouse, warehouse)
+    project = project_hash()
+    seen = new_loads_build(warehouse, project)
+    assert seen is not None and not any("agri_testing" in s for s in seen.select)
+    late = Load(
+        13,
+        "agri_testing",
+        "农产品例行监测2025（迟到）.xlsx",
+        rows=[_agri("A91", "毒死蜱", "quantitative", "360902", "2025-02-03", "pass")],
+    )
+    with new_warehouse(warehouse) as con:
+        write_loads(con, [late])
+    args = dbt_build_args(False, seen.select, build_vars(None, False))
+    with dbt_paths(tmp_path / "build"):
+        built = run_dbt([*args, "--exclude", *seen.exclude], warehouse, env=seen.env, capture=True)
+    assert built.returncode == 0, built.stdout
+    assert query(warehouse, "select built_load_id from build_state.watermark") == [
+        (seen.newest_load_id,)
+    ]
+    after = new_loads_build(warehouse, project)
+    assert after is not None and "source:*.agri_testing*+" in after.select
