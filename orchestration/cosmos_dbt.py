@@ -7,6 +7,8 @@ Two execution modes, chosen by `QCITY_DBT_EXECUTION` (read when the DAG file is 
 
 * `watcher` (default): one `dbt build` in a producer task; each model's task then shows
   that model's result from the build, and each model's test task its tests' results.
+  On DuckDB the build is `qcity build`'s: only what new loads touched
+  (`build_what_new_loads_touched`); the tasks of models it left out are skipped.
   The producer is made upstream of the model tasks here: in a `DbtDag` Cosmos lets the
   model tasks start alongside the build and stream results, but inside a task group
   nothing orders them, and `dag.test()` (one task at a time) would wait forever on a model
@@ -112,8 +114,13 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
             # dbt runs inside the task's own process: no second interpreter start per task.
             invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
-            # watcher: the producer alone writes DuckDB
-            setup_operator_args={"pool": WAREHOUSE_POOL} if mode == "watcher" else None,
+            # watcher: the producer alone writes DuckDB, and builds what new loads touched
+            setup_operator_args={
+                "pool": WAREHOUSE_POOL,
+                "interceptors": [build_what_new_loads_touched],
+            }
+            if mode == "watcher"
+            else None,
         ),
         operator_args={
             "emit_datasets": False,
@@ -124,6 +131,50 @@ def dbt_task_group(group_id: str = "dbt", mode: str | None = None) -> Any:
     if mode == "watcher":
         _producer_first(group)
     return group
+
+
+def build_what_new_loads_touched(context: Any, producer: Any) -> None:
+    """Make the watcher build `qcity build`'s build (a Cosmos interceptor, run just before
+    the dbt command is made): the project's hash as var `project_hash`, so the watermark
+    says which code built it; and on DuckDB, after a complete build of the same code, only
+    what is downstream of the sources with new loads (`warehouse.dbt_build.
+    new_loads_build`, the same rules and the same watermark as the command line). The
+    tasks of the models it leaves out are skipped (`_skip_when_not_built`).
+    """
+    from qcity.settings import warehouse_path, warehouse_url
+    from warehouse.dbt_build import new_loads_build, project_hash
+
+    project = project_hash()
+    producer.vars = {**(producer.vars or {}), "project_hash": project}
+    if warehouse_url() is not None:
+        return
+    new_loads = new_loads_build(warehouse_path().resolve(), project)
+    if new_loads is None:
+        return
+    producer.select = " ".join(new_loads.select)
+    producer.exclude = " ".join(filter(None, [producer.exclude, *new_loads.exclude]))
+    producer.env = {**(producer.env or {}), **new_loads.env}
+
+
+def _skip_when_not_built(task: Any) -> None:
+    """A model or test task whose node the (finished) build did not run is skipped at once.
+
+    The build runs before every such task (`_producer_first`), so no result means that the
+    build left the node out: nothing new reached it. Cosmos would otherwise wait for the
+    result (deferred to the triggerer, which then reports success for a node not run).
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    wait_for_result = task._handle_no_dbt_node_status
+
+    def skip_if_built_without_it(producer_state: str | None, try_number: int, context: Any) -> bool:
+        if producer_state == "success":
+            raise AirflowSkipException(
+                f"{task.model_unique_id} was not part of this build: no new load reached it"
+            )
+        return wait_for_result(producer_state, try_number, context)
+
+    task._handle_no_dbt_node_status = skip_if_built_without_it
 
 
 #: dbt's per-node progress events: nothing reads them but the model tasks' logs.
@@ -181,7 +232,12 @@ def _producer_first(group: Any) -> None:
     producer = _producer(group)
     _quiet_progress_events(producer)
     for task in _tasks(group):
-        if task is producer or task.task_id.endswith("_done") or task.upstream_list:
+        if task is producer or task.task_id.endswith("_done"):
+            continue
+        _skip_when_not_built(task)
+        if task.upstream_list:
+            # A model the build ran reports its result though an upstream one was left out.
+            task.trigger_rule = TriggerRule.NONE_FAILED
             continue
         producer >> task
         # A model's task reports its own result even when the build as a whole failed.

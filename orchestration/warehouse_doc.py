@@ -9,7 +9,8 @@ Scheduled on the raw tables' Assets: runs after any ingestion run loaded a file.
 2. `dbt` — the dbt project rendered by Cosmos from the prebuilt manifest
    (`LoadMode.DBT_MANIFEST`; `make`, the demo, the tests and the Docker image run
    `dbt parse` beforehand, so parsing this DAG never runs dbt). Every seed and model is a
-   task, and each model's tests another.
+   task, and each model's tests another. On DuckDB the build covers what the new loads
+   touched (as `qcity build` does); the tasks of what it left out are skipped.
 3. `publish` refreshes what is read from the marts (`qcity.publish.PUBLISHERS`:
    the scorecard files today; the dashboard and BI copies when their issues land) and
    updates the `qcity.marts` Asset. In watcher mode it waits for the build task alone

@@ -232,6 +232,37 @@ def test_running_everything_again_over_the_same_files_changes_nothing(
     assert [p for p in pipeline.folders().landing.rglob("*") if p.is_file()] == []
 
 
+def test_the_second_build_runs_only_what_no_new_load_could_leave_unchanged(first, second) -> None:
+    """Nothing new came: the warehouse DAG builds like `qcity build` does, only the models
+    judged as of the day and the audit's; the facts' tasks are skipped, not rebuilt."""
+    _, first_runs, _ = first
+    runs, _ = second
+    before, after = (
+        _task_states(first_runs["qcity_warehouse"]),
+        _task_states(runs["qcity_warehouse"]),
+    )
+    assert set(before.values()) == {"success"}
+    for model in ("fct_market_samples", "fct_agri_samples", "mart_pass_rates"):
+        assert after[f"dbt.{model}.run"] == "skipped", model
+        assert after[f"dbt.{model}.test"] == "skipped", model
+    assert after["dbt.mart_data_quality.run"] == "success"  # judged as of the build day
+    assert after["dbt.dbt_producer_watcher"] == after["publish"] == "success"
+
+
+def _task_states(run) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskInstance.task_id, TaskInstance.state).where(
+                TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+            )
+        ).all()
+    return {task_id: str(state) for task_id, state in rows}
+
+
 @pytest.fixture(scope="module")
 def dropped_during_run(pipeline, dags, second, monkeypatch_module):
     """A run lists one file; meanwhile a finished file and a half-copied one arrive."""
