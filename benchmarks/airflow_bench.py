@@ -8,9 +8,11 @@
    `dag.test()` (every ingestion DAG, the warehouse DAG, the freshness DAG), against the
    same steps from the command line (`qcity ingest` per source in delivery order, then
    `qcity build`); target: Airflow under 2x the CLI;
-3. the warehouse DAG alone in Cosmos's two execution modes on the same loaded warehouse:
-   `watcher` (one `dbt build`, every model still a task) and `local` (one dbt run per
-   model, seed and test task, one at a time in the warehouse pool).
+3. the warehouse DAG alone in Cosmos's two execution modes on the same loaded warehouse
+   with no build recorded (so both build the whole project): `watcher` (one `dbt build`,
+   every model still a task) and `local` (one dbt run per model, seed and test task, one
+   at a time in the warehouse pool); and `watcher` again on the day after, when no file
+   came (the build covers only what is judged as of the day; the other tasks are skipped).
 
 Each measurement runs in its own process with its own AIRFLOW_HOME, warehouse and folders
 under a temporary directory; nothing of the project's own data is touched.
@@ -28,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags"
@@ -131,7 +135,7 @@ def _airflow_role(exports: Path, mode: str) -> dict[str, float]:
     return timings
 
 
-def _warehouse_role(mode: str) -> dict[str, float]:
+def _warehouse_role(mode: str, label: str) -> dict[str, float]:
     from orchestration.local_airflow import configure
 
     configure()
@@ -144,7 +148,7 @@ def _warehouse_role(mode: str) -> dict[str, float]:
     started = time.perf_counter()
     run = dag.test()
     assert str(run.state).endswith("success"), f"qcity_warehouse in {mode} mode"
-    return {f"qcity_warehouse ({mode})": time.perf_counter() - started, "tasks": len(dag.tasks)}
+    return {f"qcity_warehouse ({label})": time.perf_counter() - started, "tasks": len(dag.tasks)}
 
 
 # -- the same steps from the command line ------------------------------------------------------
@@ -195,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--role", choices=["airflow", "warehouse"], help=argparse.SUPPRESS)
     parser.add_argument("--exports", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="watcher", help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="watcher", help=argparse.SUPPRESS)
     if argv is None:
         argv = sys.argv[1:] if __name__ == "__main__" else []
     args = parser.parse_args(argv)
@@ -202,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(_airflow_role(Path(args.exports), args.mode)))
         return
     if args.role == "warehouse":
-        print(json.dumps(_warehouse_role(args.mode)))
+        print(json.dumps(_warehouse_role(args.mode, args.label)))
         return
 
     with tempfile.TemporaryDirectory(prefix="qcity-airflow-bench-") as tmp:
@@ -237,13 +242,25 @@ def main(argv: list[str] | None = None) -> None:
         print(f" Airflow / CLI: {ratio:.2f}x (target under 2x)", flush=True)
 
         print("\nWarehouse DAG alone on the loaded warehouse, per Cosmos execution mode:")
-        loaded = tmp_path / "loaded.duckdb"
-        shutil.copy(airflow_base / "qcity.duckdb", loaded)
-        for mode in ("watcher", "local"):
-            shutil.copy(loaded, airflow_base / "qcity.duckdb")
+        built = tmp_path / "built.duckdb"
+        shutil.copy(airflow_base / "qcity.duckdb", built)
+        unbuilt = tmp_path / "unbuilt.duckdb"  # no build recorded: the whole project
+        shutil.copy(built, unbuilt)
+        with duckdb.connect(str(unbuilt)) as con:
+            con.execute("drop schema build_state cascade")
+        runs = (
+            ("watcher", "watcher, whole project", unbuilt),
+            ("local", "local, whole project", unbuilt),
+            ("watcher", "watcher, a day with no new file", built),
+        )
+        for mode, label, warehouse in runs:
+            shutil.copy(warehouse, airflow_base / "qcity.duckdb")
             result = json.loads(
                 _python(
-                    ["-m", "benchmarks.airflow_bench", "--role", "warehouse", "--mode", mode],
+                    [
+                        *("-m", "benchmarks.airflow_bench", "--role", "warehouse"),
+                        *("--mode", mode, "--label", label),
+                    ],
                     _env(airflow_base, QCITY_DBT_EXECUTION=mode),
                 )
                 .strip()
