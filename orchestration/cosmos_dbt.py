@@ -141,12 +141,12 @@ def build_what_new_loads_touched(context: Any, producer: Any) -> None:
     new_loads_build`, the same rules and the same watermark as the command line). The
     tasks of the models it leaves out are skipped (`_skip_when_not_built`).
     """
-    from qcity.settings import warehouse_path, warehouse_url
+    from qcity.settings import warehouse_path
     from warehouse.dbt_build import new_loads_build, project_hash
 
     project = project_hash()
     producer.vars = {**(producer.vars or {}), "project_hash": project}
-    if warehouse_url() is not None:
+    if dbt_target() != "duckdb":
         return
     new_loads = new_loads_build(warehouse_path().resolve(), project)
     if new_loads is None:
