@@ -9,10 +9,10 @@
     {%- endif -%}
     {#- List the relation's own columns so the rank does not leak out (no EXCLUDE on PostgreSQL);
         before the relation exists (parsing, compiling a fresh project) fall back to *. -#}
-    {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
+    {%- set columns = relation_column_names(relation) if execute else [] -%}
     select
         {%- for column in columns %}
-        {{ adapter.quote(column.name) }}{{ "," if not loop.last }}
+        {{ adapter.quote(column) }}{{ "," if not loop.last }}
         {%- else %}
         *
         {%- endfor %}
