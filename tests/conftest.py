@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,9 @@ from hypothesis import settings
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
+from tests.shared import built_once
 from warehouse.connection import connect
+from warehouse.dbt_build import build_vars, run_dbt
 from warehouse.load import Loader
 
 #: dbt's unit tests depend on the project's code alone: the ~30 builds of the suite would run
@@ -99,6 +102,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
     ordered = sorted(modules.values(), key=lambda tests: -max(map(_weight, tests)))
     items[:] = [item for tests in ordered for item in tests]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_dbt_parse(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """dbt's parse of the project, made once per run and read by the run's ~30 builds.
+
+    dbt keeps a parse (`partial_parse.msgpack`) in each build's target folder, and the
+    suite's builds each have their own: every one parsed the whole project again, ~10 s of
+    CPU. The first worker parses once, as `qcity build` would for a warehouse named
+    `qcity.duckdb` (dbt runs in the warehouse's folder: warehouse.dbt_build), and every dbt
+    run reads that parse (`DBT_PARTIAL_PARSE_FILE_PATH`). dbt checks it as it checks its
+    own: a build with other vars, another warehouse name or changed project files parses
+    again what differs, as a user's build would. Runs without a slow test skip it.
+    """
+    if not any(item.get_closest_marker("slow") for item in request.session.items):
+        yield
+        return
+    parse = built_once(tmp_path_factory, "dbt-parse", _parse) / "partial_parse.msgpack"
+    with pytest.MonkeyPatch.context() as patch:
+        if parse.exists():  # else every build parses on its own, as before
+            patch.setenv("DBT_PARTIAL_PARSE_FILE_PATH", str(parse))
+        yield
+
+
+def _parse(base: Path) -> None:
+    """`dbt parse` as `qcity build` runs dbt, its parse left in `base`."""
+    env = {"DBT_TARGET_PATH": str(base / "target"), "DBT_LOG_PATH": str(base / "logs")}
+    arguments = ["parse", "--vars", json.dumps(build_vars(None, full_scan=False))]
+    if run_dbt(arguments, base / "qcity.duckdb", env=env, capture=True).returncode == 0:
+        os.replace(base / "target" / "partial_parse.msgpack", base / "partial_parse.msgpack")
 
 
 @pytest.fixture(scope="session", autouse=True)

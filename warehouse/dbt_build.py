@@ -97,8 +97,10 @@ def run_dbt(
     """Run one dbt command (`build`, `docs generate`, ...) with the project's profiles."""
     if target not in TARGETS:
         raise BuildError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    folder, warehouse = _where_dbt_runs(warehouse, target)
     command = [
         sys.executable,
+        "-P",  # not the folder dbt runs in on sys.path: the default one holds our modules
         "-m",
         "dbt.cli.main",
         *args,
@@ -113,18 +115,36 @@ def run_dbt(
         return subprocess.run(
             command,
             env=dbt_environment(warehouse, env),
-            cwd=DBT_PROJECT_DIR,
+            cwd=folder,
             text=True,
             capture_output=True,
             check=False,
         )
-    return _run_streamed(command, dbt_environment(warehouse, env))
+    return _run_streamed(command, dbt_environment(warehouse, env), folder)
+
+
+def _where_dbt_runs(warehouse: Path | str, target: str) -> tuple[Path, Path | str]:
+    """The folder dbt runs in, and the warehouse as its profile then names it.
+
+    dbt throws its partial parse away (dbt_project.yml: `partial_parse`) whenever the
+    profile's connection details change, and a DuckDB file's path is one of them: a build of
+    a warehouse in another folder parsed the whole project again, ~10 s of CPU. dbt runs in
+    the DuckDB file's folder and opens it by its name, so the parse holds for a warehouse
+    moved elsewhere under the same name. dbt's target/ and logs/ stay in the project (their
+    paths are the project's), which dbt is given by its absolute path.
+    """
+    if target != "duckdb":
+        return DBT_PROJECT_DIR, warehouse
+    path = Path(warehouse).resolve()
+    return path.parent, Path(path.name)
 
 
 _FIRST_NODE = re.compile(rb"\b1 of \d+ START\b")
 
 
-def _run_streamed(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_streamed(
+    command: list[str], env: dict[str, str], folder: Path
+) -> subprocess.CompletedProcess[str]:
     """Run dbt with its output going to our stdout as it comes, except its preamble.
 
     dbt opens the warehouse before its first node: if a load took the file since
@@ -136,7 +156,7 @@ def _run_streamed(command: list[str], env: dict[str, str]) -> subprocess.Complet
     held: list[bytes] | None = []
     with (
         open(1, "wb", closefd=False) as out,
-        subprocess.Popen(command, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.PIPE) as proc,
+        subprocess.Popen(command, env=env, cwd=folder, stdout=subprocess.PIPE) as proc,
     ):
         assert proc.stdout is not None
         for line in proc.stdout:

@@ -31,6 +31,15 @@ os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 configure(AIRFLOW_TEST_HOME)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def cosmos_parses_its_own_way() -> Iterator[None]:
+    """Cosmos caches dbt's parse for its tasks itself: the suite's shared parse
+    (tests/conftest.py, `shared_dbt_parse`), made for `qcity build`, would override it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DBT_PARTIAL_PARSE_FILE_PATH", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Migrated metadata database, the warehouse pool, and the dbt manifest.

@@ -80,7 +80,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Run:
     smtp, robots = SmtpSink().start(), RobotSink()
     with pytest.MonkeyPatch.context() as mp, loopback_guard() as blocked:
         clean_environment(mp)
-        warehouse = root / "w.duckdb"
+        warehouse = root / "qcity.duckdb"
         mp.setenv("QCITY_WAREHOUSE", str(warehouse))
         mp.setenv("QCITY_BUILD_DIR", str(root / "build"))
         mp.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp.uri)

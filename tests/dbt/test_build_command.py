@@ -82,7 +82,7 @@ def test_busy_warehouse_is_one_sentence(tmp_path: Path) -> None:
 
 
 def test_build_waits_for_the_warehouse(tmp_path: Path) -> None:
-    warehouse = tmp_path / "w.duckdb"
+    warehouse = tmp_path / "qcity.duckdb"
     holder = _hold_warehouse(warehouse, 3)
     try:
         with dbt_paths(tmp_path):
@@ -99,7 +99,7 @@ def test_dbt_meeting_a_held_warehouse_shows_no_traceback(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A load that takes the file after our look: dbt's lock traceback is held back."""
-    warehouse = tmp_path / "w.duckdb"
+    warehouse = tmp_path / "qcity.duckdb"
     holder = _hold_warehouse(warehouse, 60)
     try:
         with dbt_paths(tmp_path):
@@ -117,7 +117,7 @@ def test_dbt_meeting_a_held_warehouse_shows_no_traceback(
 
 @pytest.mark.slow
 def test_failing_dbt_test_makes_the_build_fail(tmp_path: Path) -> None:
-    warehouse = tmp_path / "bad.duckdb"
+    warehouse = tmp_path / "qcity.duckdb"
     with new_warehouse(warehouse) as con:
         # A verdict outside the contract's vocabulary breaks an accepted_values test.
         con.execute(

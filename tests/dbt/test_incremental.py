@@ -113,9 +113,11 @@ def _build_third_day(duckdb_built: Built, base: Path) -> None:
         write_loads(con, THIRD_BATCH)
     with dbt_paths(base / "daily"):
         qcity_build(warehouse)
-    shutil.copy(warehouse, base / "refreshed.duckdb")
+    refreshed = base / "refresh" / "qcity.duckdb"
+    refreshed.parent.mkdir()
+    shutil.copy(warehouse, refreshed)
     with dbt_paths(base / "refresh"):
-        qcity_build(base / "refreshed.duckdb", "--full-refresh")
+        qcity_build(refreshed, "--full-refresh")
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +128,7 @@ def third_day(duckdb_built: Built, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     return (
         Built(base / "qcity.duckdb", base / "daily" / "target"),
-        Built(base / "refreshed.duckdb", base / "refresh" / "target"),
+        Built(base / "refresh" / "qcity.duckdb", base / "refresh" / "target"),
     )
 
 
@@ -201,10 +203,14 @@ def test_a_moved_sample_leaves_its_old_month_and_reaches_a_new_county(
     ) == [("2024", 1)]
 
 
-def _dbt_test(warehouse: Path, base: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _dbt_test(
+    warehouse: Path, base: Path, full_scan: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`dbt test` of the fact's uniqueness with the vars `qcity build` passes."""
+    variables = json.dumps(build_vars(None, full_scan))
     with dbt_paths(base):
         return run_dbt(
-            ["test", "--select", "fct_market_samples,test_name:unique", *args],
+            ["test", "--select", "fct_market_samples,test_name:unique", "--vars", variables],
             warehouse,
             capture=True,
         )
@@ -225,7 +231,7 @@ def test_a_new_row_repeating_an_old_key_fails_the_uniqueness_test(
             "where sample_id = 'M01'"
         )
     assert _dbt_test(warehouse, tmp_path / "old").returncode == 0
-    full_scan = _dbt_test(warehouse, tmp_path / "full", "--vars", "{full_scan: true}")
+    full_scan = _dbt_test(warehouse, tmp_path / "full", full_scan=True)
     assert full_scan.returncode == 1, full_scan.stdout
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from marts.fct_market_samples where sample_id = 'M01'")
