@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,13 @@ import pytest
 
 from tests.dbt.conftest import dbt_paths, invoke_build, new_warehouse, qcity_build, query
 from warehouse.connection import BUSY_EXIT_CODE, busy_message, is_lock_error
-from warehouse.dbt_build import run_dbt
+from warehouse.dbt_build import build_vars, run_dbt
+
+
+def with_build_vars(*args: str) -> list[str]:
+    """dbt arguments with `qcity build`'s --vars: dbt run directly then reads the suite's
+    parse (tests/conftest.py); other vars would parse the whole project again."""
+    return [*args, "--vars", json.dumps(build_vars(None, full_scan=False))]
 
 
 @pytest.mark.slow
@@ -25,7 +32,7 @@ def test_build_on_a_new_warehouse_gives_an_all_no_data_scorecard(tmp_path: Path)
         )
         # The four qualitative targets: 全省先进水平, 全省前列 and the two centres to build.
         assert statuses == [("no_data", 30), ("qualitative", 4)]
-        docs = run_dbt(["docs", "generate"], warehouse.resolve(), capture=True)
+        docs = run_dbt(with_build_vars("docs", "generate"), warehouse.resolve(), capture=True)
         assert docs.returncode == 0, docs.stdout
         assert (target / "catalog.json").exists()
         assert (target / "index.html").exists()
@@ -104,7 +111,9 @@ def test_dbt_meeting_a_held_warehouse_shows_no_traceback(
     try:
         with dbt_paths(tmp_path):
             completed = run_dbt(
-                ["build", "--select", "counties"], warehouse.resolve(), env=ONE_SEED_ONLY
+                with_build_vars("build", "--select", "counties"),
+                warehouse.resolve(),
+                env=ONE_SEED_ONLY,
             )
     finally:
         holder.kill()

@@ -17,7 +17,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from tests.dbt.conftest import Built, BuiltPair, query
+from tests.dbt.conftest import Built, BuiltPair, parse_of, query
 from tests.postgres import postgres_rows
 from tests.qcity_cli import COMMAND
 from warehouse.connection import BUSY_EXIT_CODE, busy_sentence
@@ -228,6 +228,7 @@ def test_a_second_build_waits_for_the_first_or_is_refused(
         "QCITY_WAREHOUSE": pg_warehouse_built.url,
         "DBT_TARGET_PATH": str(tmp_path / "target"),
         "DBT_LOG_PATH": str(tmp_path / "logs"),
+        **parse_of(pg_warehouse_built.target_path),  # the same database: its parse holds
     }
     command = [*COMMAND, "build", "--select", "dim_county"]
     try:
