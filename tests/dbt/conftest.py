@@ -3,12 +3,13 @@
 dbt runs cost seconds each, so every build here happens once per test run, shared by the
 xdist workers (tests/shared.py): the DuckDB warehouse is built after the first batch of loads
 and again (incrementally) after the second; a copy is built with --full-refresh. Tests only
-read these files. PostgreSQL gets the same two builds in a throw-away database (one per
-worker that needs it).
+read these files. PostgreSQL gets the same two builds in a throw-away database, once per
+worker that asks: only tests/dbt/test_postgres.py reads them, so one worker builds them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -19,10 +20,12 @@ from unittest import mock
 
 import duckdb
 import pytest
+import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
 from qcity.cli import app
+from qcity.settings import DBT_PROJECT_DIR
 from sample_data import generate_exports
 from tests.conftest import LOAD_DAY, with_unit_tests
 from tests.dbt.dataset import FIRST_BATCH, SECOND_BATCH, write_loads
@@ -89,6 +92,24 @@ def qcity_build(warehouse: Path | str, *args: str, env: dict[str, str] | None = 
     return result.output
 
 
+def declared_unit_tests() -> set[str]:
+    """Every unit test the project's YAML declares, as dbt names it."""
+    names = set()
+    for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", []):
+            names.add(f"unit_test.qcity.{test['model']}.{test['name']}")
+    return names
+
+
+def unit_test_results(built: Built) -> dict[str, str]:
+    results = json.loads((built.target_path / "run_results.json").read_text(encoding="utf-8"))
+    return {
+        r["unique_id"]: r["status"]
+        for r in results["results"]
+        if r["unique_id"].startswith("unit_test.")
+    }
+
+
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
@@ -109,27 +130,38 @@ def _build_first_batch(base: Path) -> None:
     shutil.copy(warehouse, base / "first_batch.duckdb")
 
 
-@pytest.fixture(scope="session")
-def first_batch_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The DuckDB warehouse built after loads 1-4 only (a frozen copy)."""
-    base = built_once(tmp_path_factory, "dbt-first-batch", _build_first_batch)
+def first_batch_built(factory: pytest.TempPathFactory) -> Built:
+    """The DuckDB warehouse built after loads 1-4 only (a frozen copy), once per run."""
+    base = built_once(factory, "dbt-first-batch", _build_first_batch)
     return Built(base / "first_batch.duckdb", base / "first" / "target")
 
 
-@pytest.fixture(scope="session")
-def duckdb_built(first_batch_warehouse: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The DuckDB warehouse after both batches, the second built incrementally."""
+def both_batches_built(factory: pytest.TempPathFactory) -> Built:
+    """The DuckDB warehouse after both batches, the second built incrementally, once per
+    run: the dbt tests read it, and so do the serving and report tests (tests/serving/
+    built.py), which copy it before changing anything."""
+    first_batch = first_batch_built(factory)
 
     def build(base: Path) -> None:
         warehouse = base / "qcity.duckdb"
-        shutil.copy(first_batch_warehouse.warehouse, warehouse)
+        shutil.copy(first_batch.warehouse, warehouse)
         with new_warehouse(warehouse) as con:
             write_loads(con, SECOND_BATCH)
         with dbt_paths(base):
             qcity_build(warehouse)
 
-    base = built_once(tmp_path_factory, "dbt-incremental", build)
+    base = built_once(factory, "dbt-incremental", build)
     return Built(base / "qcity.duckdb", base / "target")
+
+
+@pytest.fixture(scope="session")
+def first_batch_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return first_batch_built(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def duckdb_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return both_batches_built(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,14 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from tests.dbt.conftest import Built, BuiltPair, parse_of, query
+from tests.dbt.conftest import (
+    Built,
+    BuiltPair,
+    declared_unit_tests,
+    parse_of,
+    query,
+    unit_test_results,
+)
 from tests.postgres import postgres_rows
 from tests.qcity_cli import COMMAND
 from warehouse.connection import BUSY_EXIT_CODE, busy_sentence
@@ -125,6 +132,12 @@ def test_scorecard_has_the_same_rows_on_both(
         "order by indicator_code, county_code, period"
     )
     assert postgres_rows(postgres_settings, sql) == query(duckdb_built.warehouse, sql)
+
+
+def test_every_unit_test_passes_in_a_postgres_build(postgres_built: Built) -> None:
+    """The unit tests' PostgreSQL run (tests/dbt/test_unit_tests.py has DuckDB's): here, as
+    this module alone reads `postgres_built`, built once per worker that asks for it."""
+    assert unit_test_results(postgres_built) == dict.fromkeys(declared_unit_tests(), "pass")
 
 
 def test_models_land_in_the_named_schemas(
