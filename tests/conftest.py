@@ -89,7 +89,7 @@ def _weight(item: pytest.Item) -> int:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the run for `pytest -n 3 --dist loadfile --no-loadscope-reorder` (`make test`).
+    """Order the run for `pytest -n <cores+1> --dist loadfile --no-loadscope-reorder` (`make test`).
 
     Under `--dist loadfile` each test module is one unit of work, handed to whichever worker
     is free in this order, so module fixtures are set up once, on one worker. Modules holding
