@@ -33,13 +33,14 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
     A build that fails leaves no marker: the folder is emptied and the next test that asks
     builds again (and fails with its own error)."""
     root = run_root(factory) / f"qcity-shared-{name}"
-    root.mkdir(parents=True, exist_ok=True)
+    # Everything that touches `root` happens under the lock: a worker that made the folder
+    # before taking the lock could recreate it between another worker's rmtree and mkdir.
     with (run_root(factory) / f"qcity-shared-{name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not (root / _DONE).exists():
-                shutil.rmtree(root)
-                root.mkdir()
+                shutil.rmtree(root, ignore_errors=True)
+                root.mkdir(parents=True)
                 build(root)
                 (root / _DONE).write_text("ok")
         finally:
