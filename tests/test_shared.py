@@ -30,6 +30,12 @@ class _Factory:
         return self._base
 
 
+@pytest.fixture(autouse=True)
+def _outside_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared folders go under the fake factory's base, not its parent as under xdist."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
+
 def _record_build(root: Path) -> None:
     (root / "made").write_text(root.name)
     with (root.parent / "builds.log").open("a") as log:
