@@ -27,9 +27,13 @@ MODULES = (
 
 
 def preload_task_imports() -> None:
-    """Import validation and the DAG files' modules into this (parent) process."""
+    """Import validation and the DAG files' modules into this (parent) process, and make
+    the task supervisors it forks free a task's slot as soon as the task process ends
+    (`orchestration.task_exit`)."""
     from ingestion.pipeline import import_validation
+    from orchestration.task_exit import wake_supervisors_on_task_exit
 
+    wake_supervisors_on_task_exit()
     started = time.process_time()
     for name in MODULES:
         importlib.import_module(name)
