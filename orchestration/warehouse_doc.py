@@ -33,8 +33,10 @@ market rows, 31 files), this DAG alone under `dag.test()` in a fresh process:
 In `local` mode every task pays dbt's start-up and project parse again, and the pool
 serialises them; under a real executor each task is also a new process importing dbt, so
 the gap grows. Watcher pays them once and still shows every model. Under Celery with
-PostgreSQL (the topology test) the watcher build DAG takes about 110 s, most of it the 70
-result tasks, each a short task process.
+PostgreSQL (the topology test, one worker of two slots) the watcher build DAG takes about
+50 s; it took 145 s while each of its ~120 short task processes held its worker slot
+5 s after its work was done (Airflow's supervisor noticed the exit a heartbeat late;
+`orchestration/task_exit.py`).
 
 Two changes make watcher cheaper here. The producer is upstream of the model tasks (in a
 task group Cosmos does not order them, and `dag.test()` would wait on a model task started
