@@ -33,9 +33,13 @@ def preload_task_imports() -> None:
     from ingestion.pipeline import import_validation
     from orchestration.task_exit import wake_supervisors_on_task_exit
 
-    wake_supervisors_on_task_exit()
+    woken = wake_supervisors_on_task_exit()
     started = time.process_time()
     for name in MODULES:
         importlib.import_module(name)
     import_validation()  # last: it freezes what is imported by then out of the collector
-    log.info("qcity: task imports preloaded in %.1f s of CPU", time.process_time() - started)
+    log.info(
+        "qcity: task imports preloaded in %.1f s of CPU; %s",
+        time.process_time() - started,
+        "supervisors wake on task exit" if woken else "no pidfd: supervisors as Airflow's",
+    )

@@ -41,14 +41,16 @@ class _ProcessEnd:
             self._fd = -1
 
 
-def wake_supervisors_on_task_exit() -> None:
-    """Make every task supervisor started from this process wake when its task ends."""
+def wake_supervisors_on_task_exit() -> bool:
+    """Make every task supervisor started from this process wake when its task ends.
+
+    False where Python has no `pidfd_open` (not Linux): the supervisors stay as they are."""
     if not hasattr(os, "pidfd_open"):
-        return
+        return False
     from airflow.sdk.execution_time.supervisor import WatchedSubprocess
 
     if getattr(WatchedSubprocess, _INSTALLED, False):
-        return
+        return True
     register_sockets = WatchedSubprocess._register_pipe_readers
 
     def register_sockets_and_process_end(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -71,3 +73,4 @@ def wake_supervisors_on_task_exit() -> None:
 
     WatchedSubprocess._register_pipe_readers = register_sockets_and_process_end
     setattr(WatchedSubprocess, _INSTALLED, True)
+    return True

@@ -39,7 +39,7 @@ def supervisors_woken_on_exit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(WatchedSubprocess, "_qcity_wakes_on_exit", False, raising=False)
     monkeypatch.setattr(supervisor, "MIN_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)
     monkeypatch.setattr(ActivitySubprocess, "_on_child_started", lambda self, **_: None)
-    wake_supervisors_on_task_exit()
+    assert wake_supervisors_on_task_exit(), "no pidfd_open here"
 
 
 def test_the_supervisor_sees_the_task_process_end_at_once(supervisors_woken_on_exit) -> None:

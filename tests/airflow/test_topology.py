@@ -96,8 +96,11 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
                 f"{dag_id}: {topology.task_states(dag_id, run_id)}\n{topology.logs_tail()}"
             )
 
-    # its task processes forked with validation and the DAG files' imports loaded
-    assert "task imports preloaded" in worker.log.read_text(errors="replace")
+    # its task processes forked with validation and the DAG files' imports loaded, and its
+    # supervisors woken as each task process ended (orchestration/task_exit.py)
+    worker_log = worker.log.read_text(errors="replace")
+    assert "task imports preloaded" in worker_log
+    assert "supervisors wake on task exit" in worker_log
     ingest_tasks = topology.task_states(INGEST, runs[INGEST])
     # the three exports are one chunk of the listing: one mapped task loads them
     assert sum(k.startswith("ingest_files[") for k in ingest_tasks) == 1, ingest_tasks
