@@ -44,14 +44,18 @@ class _ProcessEnd:
 def wake_supervisors_on_task_exit() -> bool:
     """Make every task supervisor started from this process wake when its task ends.
 
-    False where Python has no `pidfd_open` (not Linux): the supervisors stay as they are."""
+    False where Python has no `pidfd_open` (not Linux), or where Airflow's supervisor no
+    longer registers its sockets in `_register_pipe_readers` (an Airflow upgrade; the
+    unit test says so): the supervisors stay as they are."""
     if not hasattr(os, "pidfd_open"):
         return False
     from airflow.sdk.execution_time.supervisor import WatchedSubprocess
 
     if getattr(WatchedSubprocess, _INSTALLED, False):
         return True
-    register_sockets = WatchedSubprocess._register_pipe_readers
+    register_sockets = getattr(WatchedSubprocess, "_register_pipe_readers", None)
+    if register_sockets is None:
+        return False
 
     def register_sockets_and_process_end(self: Any, *args: Any, **kwargs: Any) -> None:
         register_sockets(self, *args, **kwargs)
