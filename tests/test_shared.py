@@ -17,7 +17,8 @@ import pytest
 from tests.shared import built_once
 
 _PROCESSES = 8
-_NAMES = 60
+_NAMES = 200
+_WAIT_AT_MOST = 300  # seconds; the 1,600 asks take a second or two
 
 
 class _Factory:
@@ -53,8 +54,11 @@ def _ask(args: tuple[str, str]) -> str:
 
 def test_processes_asking_at_once_share_one_build_each(tmp_path: Path) -> None:
     asks = [(str(tmp_path), f"n{i}") for i in range(_NAMES) for _ in range(_PROCESSES)]
-    with multiprocessing.get_context("fork").Pool(_PROCESSES) as pool:
-        answers = pool.map(_ask, asks, chunksize=1)
+    # Spawned, not forked: a fork of an xdist worker, which has threads, can copy a lock
+    # held by one of them and hang (it did on a full run). A bound on waiting, too, so
+    # that a hang fails the test instead of stopping the suite.
+    with multiprocessing.get_context("spawn").Pool(_PROCESSES) as pool:
+        answers = pool.map_async(_ask, asks, chunksize=1).get(timeout=_WAIT_AT_MOST)
 
     assert answers == [f"qcity-shared-{name}" for _, name in asks]
     builds = (tmp_path / "builds.log").read_text().split()
