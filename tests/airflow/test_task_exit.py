@@ -10,6 +10,8 @@ slot 5 s); with `orchestration.task_exit` it is woken as the process ends.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 import uuid
 from unittest import mock
@@ -52,7 +54,13 @@ def test_the_supervisor_sees_the_task_process_end_at_once(supervisors_woken_on_e
         client=mock.MagicMock(),
         target=closes_its_channels_then_lingers,
     )
-    exit_code = process.wait()
+    # A bound on waiting: a forked child that hangs is killed, and the test fails below.
+    watchdog = threading.Timer(HEARTBEAT_INTERVAL * 2, os.kill, (process.pid, signal.SIGKILL))
+    watchdog.start()
+    try:
+        exit_code = process.wait()
+    finally:
+        watchdog.cancel()
     took = time.monotonic() - started
     del process
 
