@@ -83,9 +83,9 @@ def test_celery_topology_ingests_and_builds_through_the_rest_api(topology) -> No
     runs = {}
     # DuckDB allows one process: the warehouse is read once the worker is gone
     with topology.workers(1, {}) as (worker,):
-        # Bounds on waiting, not on speed: after the dbt build (~2 min here) the warehouse
-        # DAG runs ~110 Cosmos watcher tasks one or two at a time, which took over 8 min
-        # on this 2-core machine while other work loaded it (load average 5-11).
+        # Bounds on waiting, not on speed: after the dbt build the warehouse DAG runs ~120
+        # Cosmos watcher tasks one or two at a time; the run takes ~50 s on a quiet 2-core
+        # machine, and took over 8 min on one loaded by other work (load average 5-11).
         for dag_id, timeout in ((INGEST, 300), (WAREHOUSE, 1200)):
             run_id = topology.trigger(dag_id)
             t0 = time.monotonic()
