@@ -41,5 +41,5 @@ def preload_task_imports() -> None:
     log.info(
         "qcity: task imports preloaded in %.1f s of CPU; %s",
         time.process_time() - started,
-        "supervisors wake on task exit" if woken else "no pidfd: supervisors as Airflow's",
+        "supervisors wake on task exit" if woken else "supervisors left as Airflow made them",
     )

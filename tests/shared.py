@@ -39,8 +39,9 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not (root / _DONE).exists():
-                shutil.rmtree(root, ignore_errors=True)
-                root.mkdir(parents=True)
+                if root.exists():  # a failed build's leftovers
+                    shutil.rmtree(root)
+                root.mkdir()
                 build(root)
                 (root / _DONE).write_text("ok")
         finally:

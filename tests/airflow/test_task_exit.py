@@ -20,6 +20,7 @@ import pytest
 from airflow.sdk.execution_time import supervisor
 from airflow.sdk.execution_time.supervisor import ActivitySubprocess, WatchedSubprocess
 
+from orchestration import task_exit
 from orchestration.task_exit import wake_supervisors_on_task_exit
 
 HEARTBEAT_INTERVAL = 60
@@ -38,7 +39,7 @@ def supervisors_woken_on_exit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         WatchedSubprocess, "_register_pipe_readers", WatchedSubprocess._register_pipe_readers
     )
-    monkeypatch.setattr(WatchedSubprocess, "_qcity_wakes_on_exit", False, raising=False)
+    monkeypatch.setattr(WatchedSubprocess, task_exit._INSTALLED, False, raising=False)
     monkeypatch.setattr(supervisor, "MIN_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)
     monkeypatch.setattr(ActivitySubprocess, "_on_child_started", lambda self, **_: None)
     assert wake_supervisors_on_task_exit(), "no pidfd_open here"
